@@ -1,0 +1,213 @@
+"""Classify: what each probe's observation means, as an outcome.
+
+Pure. Each observation is first read on its own (an errno, a greeting code, a
+TLS failure), then the whole set is read together, because some outcomes only
+show against the others: an ICMP "host unreachable" for port 25 alone while
+587 on the same address answers is a filter, not a dead host; a greeting that
+names another machine than the one that greets on 587 is an interception.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+
+from netprobe import certs
+from netprobe.model import Family, Observation, Outcome, ProbeResult, Service
+from netprobe.smtp import Extensions, Reply, masked_starttls
+
+# Linux maps ICMP errors to errnos (net/ipv4/icmp.c icmp_err_convert,
+# net/ipv6/icmp.c tab_unreach): IPv4 "communication administratively
+# prohibited" (type 3 code 13) and host/net prohibited (9, 10) arrive as
+# EHOSTUNREACH, the same as a plain host unreachable; IPv6 "administratively
+# prohibited" (type 1 code 1) arrives as EACCES. EPERM is this machine's own
+# firewall refusing to send.
+_PROHIBITED = {errno.EACCES: "ICMP administratively prohibited", errno.EPERM: ""}
+_UNREACHABLE = {
+    errno.EHOSTUNREACH: "host unreachable (ICMP)",
+    errno.ENETUNREACH: "network unreachable: no route",
+    errno.EADDRNOTAVAIL: "no local address of this family",
+    errno.EHOSTDOWN: "host down",
+}
+
+
+def _reply(value: tuple[int, tuple[str, ...]] | None) -> Reply | None:
+    return Reply(value[0], value[1]) if value else None
+
+
+def classify_one(obs: Observation) -> ProbeResult:
+    """The outcome of one observation, read on its own."""
+    if not obs.connected:
+        return ProbeResult(obs.spec, *_connect_outcome(obs), observation=obs)
+
+    greeting = _reply(obs.greeting)
+    ehlo = _reply(obs.ehlo_after_tls) or _reply(obs.ehlo)
+    extensions = Extensions.from_reply(ehlo) if ehlo else None
+    plain_ehlo = _reply(obs.ehlo)
+    offered = Extensions.from_reply(plain_ehlo).starttls if plain_ehlo else None
+    base = ProbeResult(
+        obs.spec,
+        Outcome.OPEN,
+        "",
+        observation=obs,
+        greeting_host=greeting.first_word() if greeting else None,
+        starttls=None if obs.spec.service.implicit_tls else offered,
+        auth=extensions.auth_mechanisms if extensions else (),
+        extensions=tuple(extensions.names()) if extensions else (),
+    )
+
+    if obs.failure_step == "tls":
+        return replace(base, outcome=Outcome.TLS_FAILED, detail=_tls_detail(obs))
+    if greeting is None:
+        reason = obs.failure or "no greeting"
+        if "not an SMTP reply" in reason or "too long" in reason:
+            return replace(base, outcome=Outcome.NOT_SMTP, detail=f"not SMTP: {reason}")
+        return replace(base, outcome=Outcome.NOT_SMTP, detail=f"connected, {reason}")
+    if greeting.code != 220:
+        if greeting.code >= 400:
+            detail = f"greeting {greeting.code}: {greeting.text}"
+            return replace(base, outcome=Outcome.REJECTED, detail=detail)
+        detail = f"unexpected greeting code {greeting.code}"
+        return replace(base, outcome=Outcome.NOT_SMTP, detail=detail)
+    if obs.failure_step == "starttls":
+        if obs.spec.service is Service.SMTP:
+            # Port 25 TLS is opportunistic: an MTA falls back to plain text.
+            detail = f"STARTTLS failed ({_tls_detail(obs)}); plain SMTP works"
+            return replace(base, detail=detail)
+        return replace(base, outcome=Outcome.TLS_FAILED, detail=_tls_detail(obs))
+    return replace(base, detail=_open_detail(obs, base))
+
+
+def _connect_outcome(obs: Observation) -> tuple[Outcome, str]:
+    seconds = obs.timings.get("connect", 0.0)
+    if obs.connect_error == "timeout":
+        return Outcome.FILTERED, f"no answer to the SYN in {seconds:.1f} s"
+    number = obs.connect_errno
+    if number == errno.ECONNREFUSED:
+        return Outcome.REFUSED, "connection refused (TCP reset)"
+    if number in _PROHIBITED:
+        if number == errno.EPERM:
+            return Outcome.PROHIBITED, "refused by this machine's own firewall"
+        return Outcome.PROHIBITED, _PROHIBITED[number]
+    if number in _UNREACHABLE:
+        return Outcome.UNREACHABLE, _UNREACHABLE[number]
+    return Outcome.UNREACHABLE, f"connect failed: {obs.connect_error}"
+
+
+def _tls_detail(obs: Observation) -> str:
+    if obs.tls and obs.tls.verify_error:
+        return f"TLS failed: {obs.tls.verify_error}"
+    return f"TLS failed: {obs.failure or 'unknown reason'}"
+
+
+def _open_detail(obs: Observation, result: ProbeResult) -> str:
+    parts = []
+    if obs.tls and obs.tls.version:
+        parts.append(obs.tls.version)
+        if not obs.tls.verified and obs.tls.verify_error:
+            parts.append(obs.tls.verify_error)
+    elif result.starttls is False:
+        plain = _reply(obs.ehlo)
+        if plain and masked_starttls(plain):
+            parts.append("STARTTLS masked by a middlebox")
+        else:
+            parts.append("no STARTTLS")
+    if obs.starttls_reply and obs.starttls_reply[0] != 220:
+        parts.append(f"STARTTLS refused ({obs.starttls_reply[0]})")
+    if result.auth:
+        parts.append("AUTH " + " ".join(result.auth))
+    if obs.failure:
+        parts.append(f"{obs.failure_step}: {obs.failure}")
+    return ", ".join(parts)
+
+
+def classify(observations: Sequence[Observation]) -> tuple[ProbeResult, ...]:
+    """Classify every observation, then refine with what the others show."""
+    results = [classify_one(obs) for obs in observations]
+    results = _refine_unreachable(results)
+    results = _refine_interception(results)
+    return tuple(results)
+
+
+def _refine_unreachable(results: list[ProbeResult]) -> list[ProbeResult]:
+    """An ICMP unreachable for one port while the address answers on others.
+
+    A host that is really unreachable is unreachable on every port. When one
+    port alone draws the ICMP error, a router is rejecting that port: on IPv4
+    Linux reports "administratively prohibited" with the same errno as "host
+    unreachable", so this is how it is told apart without raw sockets.
+    """
+    answered = {
+        r.spec.address
+        for r in results
+        if r.observation.connected or r.outcome is Outcome.REFUSED
+    }
+    detail = (
+        "ICMP unreachable for this port only, while other ports of the "
+        "same address answer: a router filters it (admin-prohibited)"
+    )
+    return [
+        replace(r, outcome=Outcome.PROHIBITED, detail=detail)
+        if r.outcome is Outcome.UNREACHABLE
+        and r.observation.connect_errno == errno.EHOSTUNREACH
+        and r.spec.address in answered
+        else r
+        for r in results
+    ]
+
+
+def _refine_interception(results: list[ProbeResult]) -> list[ProbeResult]:
+    """A port whose greeting names another machine than the host probed.
+
+    Providers often greet with an internal name, so a mismatch alone proves
+    nothing. It becomes an interception when the same address greets with
+    the host's own name on another port (this port was taken elsewhere), or
+    when the impostor's name is one already proven so on another address
+    (one box answering for several hosts).
+    """
+    by_address: dict[str, dict[int, str]] = defaultdict(dict)
+    for r in results:
+        if r.outcome is Outcome.OPEN and r.greeting_host:
+            by_address[r.spec.address][r.spec.port] = r.greeting_host
+
+    def names_host(name: str, host: str) -> bool:
+        return name == host.lower() or certs.matches(host, [name])
+
+    def impostor(r: ProbeResult) -> str | None:
+        name = r.greeting_host
+        if r.outcome is not Outcome.OPEN or not name or names_host(name, r.spec.host):
+            return None
+        return name
+
+    proven: dict[tuple[str, int], str] = {}
+    impostors: dict[int, set[str]] = defaultdict(set)
+    for r in results:
+        name = impostor(r)
+        others = [n for p, n in by_address[r.spec.address].items() if p != r.spec.port]
+        if name and any(names_host(n, r.spec.host) for n in others):
+            proven[(r.spec.address, r.spec.port)] = (
+                f"greets as {name}, while another port of {r.spec.address} "
+                f"greets as {r.spec.host}"
+            )
+            impostors[r.spec.port].add(name)
+    for r in results:
+        name = impostor(r)
+        key = (r.spec.address, r.spec.port)
+        if name and key not in proven and name in impostors[r.spec.port]:
+            proven[key] = (
+                f"greets as {name}, the same machine that answers port "
+                f"{r.spec.port} of other hosts"
+            )
+
+    return [
+        replace(r, outcome=Outcome.INTERCEPTED, detail=proven[key])
+        if (key := (r.spec.address, r.spec.port)) in proven
+        else r
+        for r in results
+    ]
+
+
+def families(results: Sequence[ProbeResult]) -> tuple[Family, ...]:
+    return tuple(f for f in Family if any(r.spec.family is f for r in results))

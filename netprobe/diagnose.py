@@ -1,0 +1,435 @@
+"""Diagnose: from probe outcomes and DNS answers to findings.
+
+Pure. Each finding states a conclusion, the evidence it rests on and how
+sure it is. The rule that matters most: "port 25 is blocked by this network"
+is only concluded when the same hosts, or other hosts, answer on other ports;
+25 failing everywhere while nothing else answers either is "no
+connectivity", and 25 failing on one host while others answer is "that host
+is down". Codes are stable: reports and CI profiles refer to them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from netprobe.model import (
+    Confidence,
+    DnsStatus,
+    Family,
+    Finding,
+    MailRouting,
+    Outcome,
+    ProbeResult,
+    Resolution,
+    Role,
+    Service,
+    Severity,
+)
+
+# The word a finding uses for how a port is blocked, by outcome.
+HOW = {
+    Outcome.FILTERED: "filtered",
+    Outcome.REFUSED: "reset",
+    Outcome.PROHIBITED: "prohibited",
+    Outcome.INTERCEPTED: "intercepted",
+    Outcome.UNREACHABLE: "unreachable",
+}
+
+_HOW_WORDS = {
+    "filtered": "silently dropped",
+    "reset": "refused with a TCP reset",
+    "prohibited": "rejected with ICMP administratively prohibited",
+    "intercepted": "redirected to another server",
+    "unreachable": "reported unreachable",
+}
+
+
+def _answered(result: ProbeResult) -> bool:
+    """The far end, or something in its place, answered the SYN."""
+    return result.observation.connected
+
+
+def _families(results: Iterable[ProbeResult]) -> tuple[Family, ...]:
+    present = {r.spec.family for r in results}
+    return tuple(f for f in Family if f in present)
+
+
+def _describe(result: ProbeResult) -> str:
+    spec = result.spec
+    return f"{spec.host} [{spec.address}]:{spec.port} {result.outcome.value}" + (
+        f" ({result.detail})" if result.detail else ""
+    )
+
+
+def diagnose(
+    resolution: Resolution, results: Sequence[ProbeResult]
+) -> tuple[Finding, ...]:
+    findings: list[Finding] = []
+    findings += _dns_findings(resolution)
+    if not results:
+        return tuple(findings)
+    findings += _connectivity_findings(results)
+    findings += _port25_findings(results)
+    findings += _submission_findings(results)
+    findings += _exchange_findings(resolution, results)
+    findings += _interception_findings(results)
+    findings += _tls_findings(results)
+    findings += _greeting_findings(results)
+    return tuple(findings)
+
+
+def _dns_findings(resolution: Resolution) -> list[Finding]:
+    domain = resolution.display_name
+    routing = resolution.routing
+    mx_queries = [q for q in resolution.queries if q.rdtype == "MX"]
+    evidence = tuple(
+        f"{q.name} {q.rdtype}: {q.status.value}"
+        + (f" ({q.detail})" if q.detail else "")
+        for q in mx_queries
+    )
+    if routing is MailRouting.NXDOMAIN:
+        return [
+            Finding(
+                "nxdomain",
+                Severity.PROBLEM,
+                f"{domain} does not exist in DNS (NXDOMAIN): check the spelling.",
+                Confidence.HIGH,
+                evidence,
+            )
+        ]
+    if routing is MailRouting.NULL_MX:
+        return [
+            Finding(
+                "null_mx",
+                Severity.PROBLEM,
+                f"{domain} publishes a null MX (RFC 7505): it accepts no mail.",
+                Confidence.HIGH,
+                evidence,
+            )
+        ]
+    if routing is MailRouting.NO_MAIL:
+        return [
+            Finding(
+                "no_mail_host",
+                Severity.PROBLEM,
+                f"{domain} exists but has neither MX records nor an address: "
+                "it cannot receive mail.",
+                Confidence.HIGH,
+                evidence,
+            )
+        ]
+    if routing is MailRouting.DNS_FAILURE:
+        failed = [q for q in resolution.queries if q.status.resolver_failure]
+        kinds = sorted({q.status.value for q in failed})
+        return [
+            Finding(
+                "dns_failure",
+                Severity.PROBLEM,
+                f"Your DNS resolver ({resolution.resolver}) could not look up "
+                f"{domain} ({', '.join(kinds)}): the problem is DNS on this "
+                "network, not the domain.",
+                Confidence.HIGH,
+                tuple(
+                    f"{q.name} {q.rdtype}: {q.status.value} {q.detail}" for q in failed
+                ),
+            )
+        ]
+
+    findings = []
+    if routing is MailRouting.IMPLICIT_MX:
+        findings.append(
+            Finding(
+                "implicit_mx",
+                Severity.INFO,
+                f"{domain} has no MX records; mail goes to the domain's own "
+                "address (implicit MX, RFC 5321 5.1).",
+                Confidence.HIGH,
+                evidence,
+            )
+        )
+    unresolved = [e.host.name for e in resolution.exchanges if not e.host.addresses]
+    failures = [
+        q
+        for e in resolution.exchanges
+        for q in e.host.queries
+        if q.status.resolver_failure
+    ]
+    if failures:
+        findings.append(
+            Finding(
+                "dns_failure",
+                Severity.WARNING,
+                "Your DNS resolver failed to look up some exchanges' addresses.",
+                Confidence.HIGH,
+                tuple(f"{q.name} {q.rdtype}: {q.status.value}" for q in failures),
+                hosts=tuple(dict.fromkeys(q.name for q in failures)),
+            )
+        )
+    elif unresolved:
+        findings.append(
+            Finding(
+                "exchange_unresolved",
+                Severity.WARNING,
+                f"MX host(s) {', '.join(unresolved)} have no address: mail to "
+                "them cannot be delivered.",
+                Confidence.HIGH,
+                tuple(
+                    f"{q.name} {q.rdtype}: {q.status.value}"
+                    for e in resolution.exchanges
+                    if not e.host.addresses
+                    for q in e.host.queries
+                    if q.status is not DnsStatus.OK
+                ),
+                hosts=tuple(unresolved),
+            )
+        )
+    return findings
+
+
+def _connectivity_findings(results: Sequence[ProbeResult]) -> list[Finding]:
+    findings = []
+    if not any(_answered(r) or r.outcome is Outcome.REFUSED for r in results):
+        findings.append(
+            Finding(
+                "no_connectivity",
+                Severity.PROBLEM,
+                "No host answered on any port: this network lets no mail "
+                "traffic out, or is not connected at all.",
+                Confidence.HIGH if len(results) > 2 else Confidence.MEDIUM,
+                tuple(_describe(r) for r in results[:8]),
+                families=_families(results),
+            )
+        )
+        return findings
+    # One family dead while the other works: say so, so that its failures
+    # are not read as blocks of individual ports.
+    for family in Family:
+        mine = [r for r in results if r.spec.family is family]
+        if mine and not any(_answered(r) or r.outcome is Outcome.REFUSED for r in mine):
+            findings.append(
+                Finding(
+                    "family_unreachable",
+                    Severity.WARNING,
+                    f"Nothing answers over {_family_word(family)} from this "
+                    "network; the other address family works.",
+                    Confidence.HIGH if len(mine) > 2 else Confidence.MEDIUM,
+                    tuple(_describe(r) for r in mine[:6]),
+                    families=(family,),
+                )
+            )
+    return findings
+
+
+def _family_word(family: Family) -> str:
+    return "IPv6" if family is Family.IPV6 else "IPv4"
+
+
+def _dead_families(results: Sequence[ProbeResult]) -> set[Family]:
+    return {
+        f
+        for f in Family
+        if (mine := [r for r in results if r.spec.family is f])
+        and not any(_answered(r) or r.outcome is Outcome.REFUSED for r in mine)
+    }
+
+
+def _port25_findings(results: Sequence[ProbeResult]) -> list[Finding]:
+    dead = _dead_families(results)
+    smtp = [
+        r
+        for r in results
+        if r.spec.service is Service.SMTP
+        and r.spec.port == 25
+        and r.spec.family not in dead
+        and (Role.EXCHANGE in r.spec.roles or Role.REFERENCE in r.spec.roles)
+    ]
+    if not smtp:
+        return []
+    blocked_families = []
+    how_counts: Counter[str] = Counter()
+    evidence: list[str] = []
+    same_hosts_answer = False
+    for family in Family:
+        mine = [r for r in smtp if r.spec.family is family]
+        if not mine or not all(r.outcome.blocked for r in mine):
+            continue
+        # Proof that the hosts are alive: other ports of the same addresses,
+        # or any other port anywhere, answered over this family.
+        addresses = {r.spec.address for r in mine}
+        others = [
+            r
+            for r in results
+            if r.spec.family is family and r.spec.port != 25 and _answered(r)
+        ]
+        if not others:
+            continue
+        same_hosts_answer |= any(r.spec.address in addresses for r in others)
+        blocked_families.append(family)
+        how_counts.update(HOW[r.outcome] for r in mine)
+        evidence += [_describe(r) for r in mine]
+        evidence += [_describe(r) for r in others if r.spec.address in addresses][:3]
+    if not blocked_families:
+        return []
+    how = how_counts.most_common(1)[0][0]
+    families_text = _families_text(blocked_families, results)
+    return [
+        Finding(
+            "port25_blocked",
+            Severity.PROBLEM,
+            f"This network blocks outgoing port 25{families_text}: connections "
+            f"are {_HOW_WORDS[how]}.",
+            Confidence.HIGH if same_hosts_answer else Confidence.MEDIUM,
+            tuple(evidence),
+            how=how,
+            families=tuple(blocked_families),
+        )
+    ]
+
+
+def _families_text(blocked: Sequence[Family], results: Sequence[ProbeResult]) -> str:
+    probed = _families(results)
+    if len(probed) < 2 or len(blocked) == len(probed):
+        return ""
+    return f" over {_family_word(blocked[0])} only"
+
+
+def _submission_findings(results: Sequence[ProbeResult]) -> list[Finding]:
+    dead = _dead_families(results)
+    submission = [
+        r
+        for r in results
+        if r.spec.service in (Service.SUBMISSION, Service.SUBMISSIONS)
+        and r.spec.family not in dead
+        and Role.REFERENCE not in r.spec.roles
+    ]
+    if not submission or any(r.works for r in submission):
+        return []
+    answered_elsewhere = any(
+        _answered(r) for r in results if r.spec.service is Service.SMTP
+    )
+    blocked = [r for r in submission if r.outcome.blocked]
+    if not blocked:
+        return []
+    how = Counter(HOW[r.outcome] for r in blocked).most_common(1)[0][0]
+    return [
+        Finding(
+            "submission_blocked",
+            Severity.PROBLEM,
+            "No submission port (587, 465) could be reached: connections are "
+            f"{_HOW_WORDS[how]}.",
+            Confidence.HIGH if answered_elsewhere else Confidence.MEDIUM,
+            tuple(_describe(r) for r in submission[:8]),
+            how=how,
+            families=_families(blocked),
+        )
+    ]
+
+
+def _exchange_findings(
+    resolution: Resolution, results: Sequence[ProbeResult]
+) -> list[Finding]:
+    dead = _dead_families(results)
+    findings = []
+    hosts = {e.host.name: e.preference for e in resolution.exchanges}
+    primary = min(hosts.values(), default=0)
+    for name, preference in hosts.items():
+        mine = [r for r in results if r.spec.host == name and r.spec.family not in dead]
+        others = [r for r in results if r.spec.host != name and _answered(r)]
+        if not mine or any(_answered(r) for r in mine) or not others:
+            continue
+        role = "primary exchange" if preference == primary else "exchange"
+        findings.append(
+            Finding(
+                "exchange_down",
+                Severity.WARNING,
+                f"The {role} {name} (preference {preference}) answers on no "
+                "port while other hosts do: that server is down or "
+                "unreachable, not this network.",
+                Confidence.HIGH,
+                tuple(_describe(r) for r in mine),
+                hosts=(name,),
+                families=_families(mine),
+            )
+        )
+    return findings
+
+
+def _interception_findings(results: Sequence[ProbeResult]) -> list[Finding]:
+    intercepted = [r for r in results if r.outcome is Outcome.INTERCEPTED]
+    if not intercepted:
+        return []
+    impostors = sorted({r.greeting_host or "?" for r in intercepted})
+    ports = sorted({r.spec.port for r in intercepted})
+    return [
+        Finding(
+            "intercepted",
+            Severity.PROBLEM,
+            f"Connections to port {', '.join(map(str, ports))} are redirected: "
+            f"{', '.join(impostors)} answers in place of the servers asked for.",
+            Confidence.HIGH,
+            tuple(_describe(r) for r in intercepted),
+            how="intercepted",
+            families=_families(intercepted),
+            hosts=tuple(impostors),
+        )
+    ]
+
+
+def _tls_findings(results: Sequence[ProbeResult]) -> list[Finding]:
+    evidence = []
+    hosts = []
+    for r in results:
+        tls = r.observation.tls
+        problem = r.outcome is Outcome.TLS_FAILED or (
+            tls is not None and not tls.verified
+        )
+        no_tls = (
+            r.works and r.spec.service is Service.SUBMISSION and r.starttls is False
+        )
+        if problem or no_tls:
+            evidence.append(_describe(r) + (" (no STARTTLS offered)" if no_tls else ""))
+            hosts.append(r.spec.host)
+    if not evidence:
+        return []
+    return [
+        Finding(
+            "tls_problem",
+            Severity.WARNING,
+            "TLS is missing or broken on some ports: a mail client will refuse "
+            "them or warn about the certificate.",
+            Confidence.HIGH,
+            tuple(evidence),
+            hosts=tuple(dict.fromkeys(hosts)),
+        )
+    ]
+
+
+def _greeting_findings(results: Sequence[ProbeResult]) -> list[Finding]:
+    findings = []
+    rejected = [r for r in results if r.outcome is Outcome.REJECTED]
+    if rejected:
+        findings.append(
+            Finding(
+                "greeting_rejected",
+                Severity.WARNING,
+                "Some servers refuse this connection in their greeting (421 or "
+                "554): they may be busy, or refuse this network's address.",
+                Confidence.HIGH,
+                tuple(_describe(r) for r in rejected),
+                hosts=tuple(dict.fromkeys(r.spec.host for r in rejected)),
+            )
+        )
+    not_smtp = [r for r in results if r.outcome is Outcome.NOT_SMTP]
+    if not_smtp:
+        findings.append(
+            Finding(
+                "not_smtp",
+                Severity.WARNING,
+                "Something that is not a working SMTP server answers on some ports.",
+                Confidence.HIGH,
+                tuple(_describe(r) for r in not_smtp),
+                hosts=tuple(dict.fromkeys(r.spec.host for r in not_smtp)),
+            )
+        )
+    return findings

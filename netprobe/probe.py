@@ -1,0 +1,402 @@
+"""Probe: connect, read the greeting, say EHLO, upgrade to TLS, say QUIT.
+
+This is the only module that opens TCP connections. Every probe runs
+concurrently, bounded per address and overall, and hands back an
+:class:`~netprobe.model.Observation`: what it saw, not what it means
+(``classify`` decides that). It never sends MAIL, RCPT, DATA or AUTH.
+
+Waiting for a silent port is the slow part of any check. A dropped SYN gets
+no answer at all, so the only way to call it filtered is to wait; the wait is
+bounded by what the rest of the check learns about the path. Every answer (a
+SYN-ACK or a RST) records its round trip; a connection still silent after a
+few of the slowest round trips seen, and after Linux's one-second SYN
+retransmission has had its chance, is called filtered (see
+``profile.Timeouts``). With no answer anywhere, the ceiling applies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import ssl
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from netprobe import certs
+from netprobe.model import Observation, ProbeSpec, TlsInfo
+from netprobe.profile import Profile, Timeouts
+from netprobe.smtp import Extensions, Reply, ReplyError, ReplyReader
+
+log = logging.getLogger(__name__)
+
+_READ_CHUNK = 4096
+# QUIT is a courtesy (RFC 5321 4.1.1.10); do not wait long for its reply.
+_QUIT_WAIT = 1.0
+
+
+class _ConversationError(Exception):
+    """A step of the SMTP conversation failed; carries the step and why."""
+
+    def __init__(self, step: str, reason: str) -> None:
+        super().__init__(f"{step}: {reason}")
+        self.step = step
+        self.reason = reason
+
+
+def map_os_error(exc: BaseException) -> tuple[str, int | None]:
+    """The one place OS errors become names. Timeouts are checked first:
+    ``TimeoutError`` is an ``OSError`` subclass and must not be read as one.
+    """
+    if isinstance(exc, TimeoutError):
+        return "timeout", None
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS {exc.reason or exc.__class__.__name__}", None
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return errno.errorcode.get(exc.errno, f"errno {exc.errno}"), exc.errno
+    if isinstance(exc, OSError):
+        return exc.strerror or exc.__class__.__name__, None
+    return exc.__class__.__name__, None
+
+
+@dataclass
+class RoundTrips:
+    """Round trips of the answers seen so far, shared by all probes."""
+
+    by_address: dict[str, float] = field(default_factory=dict)
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def record(self, address: str, seconds: float) -> None:
+        self.by_address[address] = max(self.by_address.get(address, 0.0), seconds)
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    def silent_limit(self, address: str, timeouts: Timeouts) -> float:
+        """How long a silent connection to ``address`` is worth waiting for."""
+        rtt = self.by_address.get(address)
+        if rtt is None and self.by_address:
+            rtt = max(self.by_address.values())
+        if rtt is None:
+            return timeouts.connect
+        limit = max(timeouts.filtered_floor, rtt * timeouts.filtered_rtt_multiple)
+        return min(limit, timeouts.connect)
+
+    async def wait_changed(self) -> None:
+        await self._changed.wait()
+
+
+class _Session:
+    """One SMTP conversation over an asyncio stream."""
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        timeouts: Timeouts,
+    ) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.timeouts = timeouts
+        self._parser = ReplyReader()
+        self._ready: deque[Reply] = deque()
+
+    async def read_reply(self, step: str, timeout: float) -> Reply:
+        # One deadline for the whole reply, so that a server dripping a byte
+        # at a time cannot stretch a read past it.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not self._ready:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise _ConversationError(
+                    step, f"no complete reply within {timeout:g} s"
+                )
+            try:
+                data = await asyncio.wait_for(self.reader.read(_READ_CHUNK), remaining)
+            except TimeoutError:
+                raise _ConversationError(
+                    step, f"no complete reply within {timeout:g} s"
+                ) from None
+            except OSError as exc:
+                raise _ConversationError(step, map_os_error(exc)[0]) from None
+            if not data:
+                raise _ConversationError(step, "the server closed the connection")
+            try:
+                self._ready.extend(self._parser.feed(data))
+            except ReplyError as exc:
+                raise _ConversationError(
+                    step, f"{exc.reason}: {exc.sample!r}"
+                ) from None
+        return self._ready.popleft()
+
+    async def command(self, step: str, line: str) -> Reply:
+        self.writer.write(line.encode("ascii") + b"\r\n")
+        try:
+            await asyncio.wait_for(self.writer.drain(), self.timeouts.command)
+        except (OSError, TimeoutError) as exc:
+            raise _ConversationError(step, map_os_error(exc)[0]) from None
+        return await self.read_reply(step, self.timeouts.command)
+
+    async def start_tls(self, context: ssl.SSLContext, host: str) -> None:
+        await self.writer.start_tls(
+            context, server_hostname=host, ssl_handshake_timeout=self.timeouts.tls
+        )
+        # Bytes buffered before the handshake belong to the plaintext phase;
+        # RFC 3207 5 says the client must discard them (the CVE-2011-0411
+        # injection), so the reply parser starts afresh.
+        self._parser = ReplyReader()
+        self._ready.clear()
+
+    async def quit(self) -> None:
+        try:
+            self.writer.write(b"QUIT\r\n")
+            await asyncio.wait_for(self.writer.drain(), _QUIT_WAIT)
+            await self.read_reply("quit", _QUIT_WAIT)
+        except (_ConversationError, OSError, TimeoutError) as exc:
+            log.debug("probe.quit unanswered: %s", exc)
+
+
+ReplyValue = tuple[int, tuple[str, ...]]
+
+
+def _reply_value(reply: Reply) -> ReplyValue:
+    return reply.code, reply.lines
+
+
+@dataclass
+class _Seen:
+    """What a conversation has seen so far; frozen into an Observation."""
+
+    greeting: ReplyValue | None = None
+    ehlo: ReplyValue | None = None
+    starttls_reply: ReplyValue | None = None
+    ehlo_after_tls: ReplyValue | None = None
+    tls: TlsInfo | None = None
+    failure_step: str | None = None
+    failure: str | None = None
+
+
+def _ehlo_name(writer: asyncio.StreamWriter) -> str:
+    """An address literal for our own end (RFC 5321 4.1.3).
+
+    netprobe has no name it could prove, and an honest address literal is
+    what RFC 5321 4.1.4 asks of a client without one.
+    """
+    sockname = writer.get_extra_info("sockname")
+    address = str(sockname[0]) if sockname else "127.0.0.1"
+    return f"[IPv6:{address}]" if ":" in address else f"[{address}]"
+
+
+def tls_context(cafile: str | None) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    if cafile:
+        context.load_verify_locations(cafile=cafile)
+    # The chain is verified by OpenSSL; the name is compared by certs.matches
+    # so that a certificate for another host is recorded, not just refused.
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_REQUIRED
+    return context
+
+
+def _tls_info(writer: asyncio.StreamWriter, host: str) -> TlsInfo:
+    ssl_object = writer.get_extra_info("ssl_object")
+    cert = ssl_object.getpeercert() if ssl_object else None
+    cipher = ssl_object.cipher() if ssl_object else None
+    names = certs.dns_names(cert) if cert else ()
+    name_ok = certs.matches(host, names)
+    error = None
+    if not name_ok:
+        listed = ", ".join(names) or "no names"
+        error = f"certificate is not valid for {host} (it names {listed})"
+    return TlsInfo(
+        version=ssl_object.version() if ssl_object else None,
+        cipher=cipher[0] if cipher else None,
+        verified=name_ok,
+        verify_error=error,
+        subject=certs.subject_text(cert) if cert else None,
+        issuer=certs.subject_text(cert, "issuer") if cert else None,
+        names=names,
+        not_after=str(cert.get("notAfter")) if cert else None,
+    )
+
+
+def _tls_failure(exc: BaseException) -> TlsInfo:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        reason = exc.verify_message or str(exc)
+    else:
+        reason = map_os_error(exc)[0]
+    return TlsInfo(
+        version=None,
+        cipher=None,
+        verified=False,
+        verify_error=reason,
+        subject=None,
+        issuer=None,
+        names=(),
+        not_after=None,
+    )
+
+
+class Prober:
+    """Runs probes concurrently and returns their observations in order."""
+
+    def __init__(self, profile: Profile) -> None:
+        self._profile = profile
+        self._timeouts = profile.timeouts
+        self._context = tls_context(profile.cafile)
+        self._all = asyncio.Semaphore(profile.concurrency)
+        self._per_address: dict[str, asyncio.Semaphore] = {}
+        self.round_trips = RoundTrips()
+
+    async def run(self, specs: Iterable[ProbeSpec]) -> list[Observation]:
+        return list(await asyncio.gather(*(self.probe(spec) for spec in specs)))
+
+    async def probe(self, spec: ProbeSpec) -> Observation:
+        limit = self._per_address.setdefault(
+            spec.address, asyncio.Semaphore(self._profile.per_host_concurrency)
+        )
+        async with self._all, limit:
+            log.debug("probe.started host=%s port=%s", spec.address, spec.port)
+            observation = await self._probe(spec)
+            log.debug(
+                "probe.complete host=%s port=%s connected=%s failure=%s",
+                spec.address,
+                spec.port,
+                observation.connected,
+                observation.failure,
+            )
+            return observation
+
+    async def _connect(
+        self, spec: ProbeSpec
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | BaseException:
+        """Connect, giving up on silence as soon as the path says it may."""
+        started = time.monotonic()
+        attempt = asyncio.ensure_future(
+            asyncio.open_connection(spec.address, spec.port)
+        )
+        try:
+            while True:
+                waited = time.monotonic() - started
+                limit = self.round_trips.silent_limit(spec.address, self._timeouts)
+                if waited >= limit:
+                    return TimeoutError(f"no answer within {waited:.1f} s")
+                changed = asyncio.ensure_future(self.round_trips.wait_changed())
+                done, _ = await asyncio.wait(
+                    {attempt, changed},
+                    timeout=limit - waited,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                changed.cancel()
+                if attempt in done:
+                    break
+        finally:
+            if not attempt.done():
+                attempt.cancel()
+        exc = attempt.exception()
+        # A SYN-ACK and a RST are both answers from the path: either one
+        # measures its round trip. An ICMP error may come from any router.
+        answered = exc is None or (
+            isinstance(exc, OSError) and exc.errno == errno.ECONNREFUSED
+        )
+        if answered:
+            self.round_trips.record(spec.address, time.monotonic() - started)
+        return exc if exc is not None else attempt.result()
+
+    async def _probe(self, spec: ProbeSpec) -> Observation:
+        timings: dict[str, float] = {}
+        started = time.monotonic()
+        connected = await self._connect(spec)
+        timings["connect"] = time.monotonic() - started
+        if isinstance(connected, BaseException):
+            name, number = map_os_error(connected)
+            timings["total"] = timings["connect"]
+            return Observation(
+                spec, False, connect_error=name, connect_errno=number, timings=timings
+            )
+
+        reader, writer = connected
+        session = _Session(reader, writer, self._timeouts)
+        seen = _Seen()
+        try:
+            await self._converse(session, spec, seen, timings)
+        except _ConversationError as exc:
+            seen.failure_step, seen.failure = exc.step, exc.reason
+        finally:
+            writer.close()
+            try:
+                await asyncio.wait_for(writer.wait_closed(), _QUIT_WAIT)
+            except (OSError, TimeoutError, ssl.SSLError) as exc:
+                log.debug("probe.close %s", map_os_error(exc)[0])
+        timings["total"] = time.monotonic() - started
+        return Observation(
+            spec,
+            True,
+            greeting=seen.greeting,
+            ehlo=seen.ehlo,
+            starttls_reply=seen.starttls_reply,
+            ehlo_after_tls=seen.ehlo_after_tls,
+            tls=seen.tls,
+            failure_step=seen.failure_step,
+            failure=seen.failure,
+            timings=timings,
+        )
+
+    async def _converse(
+        self,
+        session: _Session,
+        spec: ProbeSpec,
+        seen: _Seen,
+        timings: dict[str, float],
+    ) -> None:
+        mark = time.monotonic()
+
+        def lap(step: str) -> None:
+            nonlocal mark
+            now = time.monotonic()
+            timings[step] = now - mark
+            mark = now
+
+        if spec.service.implicit_tls:
+            await self._handshake(session, spec, seen, "tls")
+            lap("tls")
+
+        greeting = await session.read_reply("greeting", self._timeouts.greeting)
+        seen.greeting = _reply_value(greeting)
+        lap("greeting")
+        if greeting.code != 220:
+            # RFC 5321 3.1: a 554 (or 421) greeting means "no service"; the
+            # client should still QUIT and wait for the reply.
+            await session.quit()
+            return
+
+        ehlo = await session.command("ehlo", f"EHLO {_ehlo_name(session.writer)}")
+        seen.ehlo = _reply_value(ehlo)
+        lap("ehlo")
+        if ehlo.code != 250 or spec.service.implicit_tls:
+            await session.quit()
+            return
+
+        if Extensions.from_reply(ehlo).starttls:
+            reply = await session.command("starttls", "STARTTLS")
+            seen.starttls_reply = _reply_value(reply)
+            if reply.code == 220:
+                await self._handshake(session, spec, seen, "starttls")
+                again = await session.command(
+                    "ehlo", f"EHLO {_ehlo_name(session.writer)}"
+                )
+                seen.ehlo_after_tls = _reply_value(again)
+            lap("starttls")
+        await session.quit()
+
+    async def _handshake(
+        self, session: _Session, spec: ProbeSpec, seen: _Seen, step: str
+    ) -> None:
+        try:
+            await session.start_tls(self._context, spec.host)
+        except (OSError, ssl.SSLError, TimeoutError) as exc:
+            seen.tls = _tls_failure(exc)
+            raise _ConversationError(step, seen.tls.verify_error or "failed") from None
+        seen.tls = _tls_info(session.writer, spec.host)

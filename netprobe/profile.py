@@ -1,0 +1,46 @@
+"""Profiles: which ports to probe, how long to wait, what must hold.
+
+A profile is plain data. The check pipeline reads it; nothing in it is
+evaluated. Built-in profiles live in ``netprobe/profiles``; loading from TOML
+and expectations are added by the profile loader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from netprobe.model import DEFAULT_PORTS, Family, PortSpec
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds to wait at each step (RFC 5321 4.5.3.2 for the SMTP ones).
+
+    ``connect`` is the ceiling for a silent SYN. Once other connections have
+    answered, a silent one is called filtered after ``filtered_rtt_multiple``
+    round trips of the slowest answer, but never before ``filtered_floor``:
+    Linux resends a lost SYN after one second, so the floor lets one
+    retransmission be answered before the port is given up on.
+    """
+
+    connect: float = 10.0
+    filtered_floor: float = 1.5
+    filtered_rtt_multiple: float = 4.0
+    # RFC 5321 asks for 5 minutes; no user waits that long, and servers that
+    # delay on purpose (tarpits) rarely exceed 30 s.
+    greeting: float = 30.0
+    command: float = 10.0
+    tls: float = 10.0
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str = "default"
+    description: str = "Probe 25, 587 and 465 on every exchange and submission host."
+    ports: tuple[PortSpec, ...] = DEFAULT_PORTS
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    families: tuple[Family, ...] = (Family.IPV6, Family.IPV4)
+    references: tuple[str, ...] = ()
+    cafile: str | None = None
+    per_host_concurrency: int = 4
+    concurrency: int = 64

@@ -1,0 +1,158 @@
+"""The JSON report: a stable, versioned contract for scripts and CI.
+
+``schema_version`` changes its major number only when a field is removed or
+changes meaning; new fields may appear in any version. Enum values are the
+snake_case words of DESIGN.md's vocabulary.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netprobe.model import (
+    CheckReport,
+    DnsQuery,
+    Finding,
+    Observation,
+    ProbeResult,
+    TlsInfo,
+)
+
+SCHEMA_VERSION = "1.0"
+
+
+def _query(q: DnsQuery) -> dict[str, Any]:
+    return {
+        "name": q.name,
+        "type": q.rdtype,
+        "status": q.status.value,
+        "detail": q.detail or None,
+        "seconds": round(q.seconds, 4),
+    }
+
+
+def _reply(value: tuple[int, tuple[str, ...]] | None) -> dict[str, Any] | None:
+    return {"code": value[0], "lines": list(value[1])} if value else None
+
+
+def _tls(tls: TlsInfo | None) -> dict[str, Any] | None:
+    if tls is None:
+        return None
+    return {
+        "version": tls.version,
+        "cipher": tls.cipher,
+        "verified": tls.verified,
+        "verify_error": tls.verify_error,
+        "subject": tls.subject,
+        "issuer": tls.issuer,
+        "names": list(tls.names),
+        "not_after": tls.not_after,
+    }
+
+
+def _evidence(obs: Observation) -> dict[str, Any]:
+    return {
+        "connected": obs.connected,
+        "connect_error": obs.connect_error,
+        "errno": obs.connect_errno,
+        "greeting": _reply(obs.greeting),
+        "ehlo": _reply(obs.ehlo),
+        "starttls_reply": _reply(obs.starttls_reply),
+        "ehlo_after_tls": _reply(obs.ehlo_after_tls),
+        "tls": _tls(obs.tls),
+        "failure_step": obs.failure_step,
+        "failure": obs.failure,
+        "timings": {k: round(v, 4) for k, v in obs.timings.items()},
+    }
+
+
+def _probe(r: ProbeResult) -> dict[str, Any]:
+    return {
+        "host": r.spec.host,
+        "address": r.spec.address,
+        "family": r.spec.family.value,
+        "port": r.spec.port,
+        "service": r.spec.service.value,
+        "roles": [role.value for role in r.spec.roles],
+        "outcome": r.outcome.value,
+        "detail": r.detail,
+        "greeting_host": r.greeting_host,
+        "starttls": r.starttls,
+        "auth": list(r.auth),
+        "extensions": list(r.extensions),
+        "evidence": _evidence(r.observation),
+    }
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {
+        "code": f.code,
+        "severity": f.severity.value,
+        "summary": f.summary,
+        "how": f.how,
+        "families": [family.value for family in f.families],
+        "hosts": list(f.hosts),
+        "confidence": f.confidence.value,
+        "evidence": list(f.evidence),
+    }
+
+
+def to_document(report: CheckReport) -> dict[str, Any]:
+    resolution = report.resolution
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "check",
+        "tool": {"name": "netprobe", "version": report.tool_version},
+        "target": report.target,
+        "display_target": report.display_target,
+        "started": report.started,
+        "timings": {
+            "total_seconds": round(report.seconds, 4),
+            "resolve_seconds": round(resolution.seconds, 4),
+            "probe_seconds": round(report.probe_seconds, 4),
+        },
+        "settings": report.settings,
+        "verdict": {
+            "status": report.verdict.status.value,
+            "sentences": list(report.verdict.sentences),
+        },
+        "routing": resolution.routing.value,
+        "resolver": resolution.resolver,
+        "mx": [
+            {
+                "exchange": e.host.name,
+                "preference": e.preference,
+                "addresses": list(e.host.addresses),
+            }
+            for e in resolution.exchanges
+        ],
+        "submission_hosts": [
+            {
+                "host": s.host.name,
+                "source": s.source,
+                "port": s.port.number if s.port else None,
+                "service": s.port.service.value if s.port else None,
+                "addresses": list(s.host.addresses),
+            }
+            for s in resolution.submission_hosts
+        ],
+        "references": [
+            {"host": h.name, "addresses": list(h.addresses)}
+            for h in resolution.references
+        ],
+        "dns": [_query(q) for q in resolution.queries],
+        "probes": [_probe(r) for r in report.results],
+        "findings": [_finding(f) for f in report.findings],
+        "advice": [
+            {
+                "rank": a.rank,
+                "host": a.host,
+                "port": a.port,
+                "security": a.security.value if a.security else None,
+                "login": a.login,
+                "purpose": a.purpose,
+                "reason": a.reason,
+            }
+            for a in report.advice
+        ],
+    }

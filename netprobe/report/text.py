@@ -1,0 +1,77 @@
+"""The terminal's view of a check: verdict, probe table, advice.
+
+The first lines are for the traveller who reads nothing else; the table is
+for whoever wants to see why.
+"""
+
+from __future__ import annotations
+
+from tabulate import tabulate
+
+from netprobe.model import CheckReport, Outcome
+from netprobe.verdict import settings_sentence
+
+_WIDTH = 88
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def render(report: CheckReport, verbose: bool = False) -> str:
+    lines: list[str] = []
+    status = report.verdict.status.value.upper().replace("_", " ")
+    lines.append(f"{report.display_target}: {status}")
+    lines += [f"  {s}" for s in report.verdict.sentences]
+    lines.append("")
+
+    if report.results:
+        rows = []
+        for r in report.results:
+            detail = r.detail if verbose else _clip(r.detail, 44)
+            if r.outcome is Outcome.OPEN and r.greeting_host and not detail:
+                detail = r.greeting_host
+            rows.append(
+                [
+                    r.spec.host,
+                    r.spec.address,
+                    r.spec.port,
+                    r.outcome.value,
+                    f"{r.observation.timings.get('total', 0.0) * 1000:.0f} ms",
+                    detail,
+                ]
+            )
+        lines.append(
+            tabulate(
+                rows, headers=["host", "address", "port", "outcome", "time", "detail"]
+            )
+        )
+        lines.append("")
+
+    findings = [f for f in report.findings]
+    if findings:
+        lines.append("Findings:")
+        for f in findings:
+            how = f" [{f.how}]" if f.how else ""
+            fams = f" ({'/'.join(x.value for x in f.families)})" if f.families else ""
+            lines.append(f"  - {f.code}{how}{fams}: {f.summary}")
+            if verbose:
+                lines += [f"      {e}" for e in f.evidence]
+        lines.append("")
+
+    if report.advice:
+        lines.append("What to set:")
+        for a in report.advice:
+            if a.host is not None and a.port is not None:
+                lines.append(f"  {a.rank}. {settings_sentence(a)} ({a.purpose})")
+                lines.append(f"     {a.reason}")
+            else:
+                lines.append(f"  {a.rank}. {a.reason}")
+        lines.append("")
+
+    lines.append(
+        f"Checked in {report.seconds:.2f} s "
+        f"(DNS {report.resolution.seconds:.2f} s, probes {report.probe_seconds:.2f} s) "
+        f"via resolver {report.resolution.resolver}."
+    )
+    return "\n".join(lines)
