@@ -339,13 +339,16 @@ def _exchange_findings(
         if not mine or any(_answered(r) for r in mine) or not others:
             continue
         role = "primary exchange" if preference == primary else "exchange"
+        if all(r.outcome is Outcome.REFUSED for r in mine):
+            state = "refuses every port: no mail service runs there"
+        else:
+            state = "answers on no port: that server is down or unreachable"
         findings.append(
             Finding(
                 "exchange_down",
                 Severity.WARNING,
-                f"The {role} {name} (preference {preference}) answers on no "
-                "port while other hosts do: that server is down or "
-                "unreachable, not this network.",
+                f"The {role} {name} (preference {preference}) {state}, while "
+                "other hosts answer; the fault is not this network.",
                 Confidence.HIGH,
                 tuple(_describe(r) for r in mine),
                 hosts=(name,),

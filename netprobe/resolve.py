@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import dns.asyncresolver
 import dns.exception
+import dns.name
 import dns.rdata
 import dns.rdatatype
 import dns.resolver
@@ -251,12 +252,13 @@ async def _exchanges(
             return MailRouting.DNS_FAILURE, []
         return MailRouting.NO_MAIL, []
 
+    # The root name stands for "no exchange" (RFC 7505); keep it as "".
     records = [
-        (r.preference, r.exchange.to_text(omit_final_dot=True))
+        (r.preference, "" if r.exchange == dns.name.root else r.exchange.to_text())
         for r in mx_answer.records
         if isinstance(r, MX)
     ]
-    records = [(p, "" if n in ("", "@") else n.lower()) for p, n in records]
+    records = [(p, n.rstrip(".").lower()) for p, n in records]
     if is_null_mx(records):
         return MailRouting.NULL_MX, []
     # A "." among other MX records is a misconfiguration (RFC 7505 3); the

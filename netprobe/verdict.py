@@ -83,5 +83,5 @@ def decide(
         return Verdict(Status.BLOCKED, tuple(sentences))
     if headline:
         return Verdict(Status.DEGRADED, tuple(sentences))
-    ok = f"Mail to and from {domain} can go out from this network."
+    ok = f"Nothing is blocked: {domain}'s mail servers answer from this network."
     return Verdict(Status.OK, (ok, *sentences))

@@ -6,6 +6,8 @@ for whoever wants to see why.
 
 from __future__ import annotations
 
+import textwrap
+
 from tabulate import tabulate
 
 from netprobe.model import CheckReport, Outcome
@@ -22,7 +24,10 @@ def render(report: CheckReport, verbose: bool = False) -> str:
     lines: list[str] = []
     status = report.verdict.status.value.upper().replace("_", " ")
     lines.append(f"{report.display_target}: {status}")
-    lines += [f"  {s}" for s in report.verdict.sentences]
+    for sentence in report.verdict.sentences:
+        lines += textwrap.wrap(
+            sentence, _WIDTH, initial_indent="  ", subsequent_indent="  "
+        )
     lines.append("")
 
     if report.results:
@@ -48,13 +53,18 @@ def render(report: CheckReport, verbose: bool = False) -> str:
         )
         lines.append("")
 
-    findings = [f for f in report.findings]
+    findings = report.findings
     if findings:
         lines.append("Findings:")
         for f in findings:
             how = f" [{f.how}]" if f.how else ""
             fams = f" ({'/'.join(x.value for x in f.families)})" if f.families else ""
-            lines.append(f"  - {f.code}{how}{fams}: {f.summary}")
+            lines += textwrap.wrap(
+                f"- {f.code}{how}{fams}: {f.summary}",
+                _WIDTH,
+                initial_indent="  ",
+                subsequent_indent="    ",
+            )
             if verbose:
                 lines += [f"      {e}" for e in f.evidence]
         lines.append("")
@@ -64,9 +74,16 @@ def render(report: CheckReport, verbose: bool = False) -> str:
         for a in report.advice:
             if a.host is not None and a.port is not None:
                 lines.append(f"  {a.rank}. {settings_sentence(a)} ({a.purpose})")
-                lines.append(f"     {a.reason}")
+                lines += textwrap.wrap(
+                    a.reason, _WIDTH, initial_indent="     ", subsequent_indent="     "
+                )
             else:
-                lines.append(f"  {a.rank}. {a.reason}")
+                lines += textwrap.wrap(
+                    f"{a.rank}. {a.reason}",
+                    _WIDTH,
+                    initial_indent="  ",
+                    subsequent_indent="     ",
+                )
         lines.append("")
 
     lines.append(
