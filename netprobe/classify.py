@@ -31,6 +31,10 @@ _UNREACHABLE = {
     errno.EADDRNOTAVAIL: "no local address of this family",
     errno.EHOSTDOWN: "host down",
 }
+# A greeting this slow is worth saying so, and is still an open port: a
+# server may delay it on purpose (Postfix's postscreen waits 6 s by default
+# before greeting), and RFC 5321 4.5.3.2.1 lets it take five minutes.
+SLOW_GREETING = 2.0
 
 
 def _reply(value: tuple[int, tuple[str, ...]] | None) -> Reply | None:
@@ -104,6 +108,9 @@ def _tls_detail(obs: Observation) -> str:
 
 def _open_detail(obs: Observation, result: ProbeResult) -> str:
     parts = []
+    greeted = obs.timings.get("greeting", 0.0)
+    if greeted >= SLOW_GREETING:
+        parts.append(f"slow greeting ({greeted:.1f} s)")
     if obs.tls and obs.tls.version:
         parts.append(obs.tls.version)
         if not obs.tls.verified and obs.tls.verify_error:

@@ -8,10 +8,12 @@ concurrently, bounded per address and overall, and hands back an
 Waiting for a silent port is the slow part of any check. A dropped SYN gets
 no answer at all, so the only way to call it filtered is to wait; the wait is
 bounded by what the rest of the check learns about the path. Every answer (a
-SYN-ACK or a RST) records its round trip; a connection still silent after a
-few of the slowest round trips seen, and after Linux's one-second SYN
-retransmission has had its chance, is called filtered (see
-``profile.Timeouts``). With no answer anywhere, the ceiling applies.
+SYN-ACK or a RST) records its round trip; a connection is called filtered
+once the SYN the kernel resends after one second has had a few of the
+slowest round trips seen to be answered (see ``RoundTrips`` and
+``profile.Timeouts``). With no answer anywhere, the ceiling applies. The
+greeting is not judged this way: a server may take its time to greet on
+purpose, and a slow greeting is an open port, not a blocked one.
 """
 
 from __future__ import annotations
@@ -61,26 +63,52 @@ def map_os_error(exc: BaseException) -> tuple[str, int | None]:
     return exc.__class__.__name__, None
 
 
+# Linux resends an unanswered SYN after one second: RFC 6298 2.1's initial
+# retransmission timeout (TCP_TIMEOUT_INIT in the kernel).
+SYN_RETRY = 1.0
+
+
 @dataclass
 class RoundTrips:
-    """Round trips of the answers seen so far, shared by all probes."""
+    """Round trips of the answers seen so far, shared by all probes.
+
+    An answer that took longer than ``SYN_RETRY`` may answer the resent SYN
+    rather than the first, so its time says nothing sure about the path
+    (Karn's rule, RFC 6298 3): it wakes the waiters but is not recorded.
+    Otherwise one SYN lost on Wi-Fi would stretch every wait fourfold.
+    """
 
     by_address: dict[str, float] = field(default_factory=dict)
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def record(self, address: str, seconds: float) -> None:
-        self.by_address[address] = max(self.by_address.get(address, 0.0), seconds)
+        if seconds < SYN_RETRY:
+            self.by_address[address] = max(self.by_address.get(address, 0.0), seconds)
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
-    def silent_limit(self, address: str, timeouts: Timeouts) -> float:
-        """How long a silent connection to ``address`` is worth waiting for."""
+    def path(self, address: str) -> float | None:
+        """The round trip to ``address``: the slowest of its answers, or for
+        an address not heard from, the slowest path measured, since an
+        unmeasured path may be as long as the longest."""
         rtt = self.by_address.get(address)
         if rtt is None and self.by_address:
             rtt = max(self.by_address.values())
+        return rtt
+
+    def silent_limit(self, address: str, timeouts: Timeouts) -> float:
+        """How long a silent connection to ``address`` is worth waiting for.
+
+        Silence is judged from the resent SYN: one lost SYN must not read
+        as a filter, so the resent one gets its own ``filtered_rtt_multiple``
+        round trips to be answered in.
+        """
+        rtt = self.path(address)
         if rtt is None:
             return timeouts.connect
-        limit = max(timeouts.filtered_floor, rtt * timeouts.filtered_rtt_multiple)
+        limit = max(
+            timeouts.filtered_floor, SYN_RETRY + timeouts.filtered_rtt_multiple * rtt
+        )
         return min(limit, timeouts.connect)
 
     async def wait_changed(self) -> None:

@@ -17,14 +17,15 @@ class Timeouts:
     """Seconds to wait at each step (RFC 5321 4.5.3.2 for the SMTP ones).
 
     ``connect`` is the ceiling for a silent SYN. Once other connections have
-    answered, a silent one is called filtered after ``filtered_rtt_multiple``
-    round trips of the slowest answer, but never before ``filtered_floor``:
-    Linux resends a lost SYN after one second, so the floor lets one
-    retransmission be answered before the port is given up on.
+    answered, a silent one is called filtered when the SYN Linux resends
+    after one second has had ``filtered_rtt_multiple`` round trips of the
+    slowest path seen to be answered, and never before ``filtered_floor``
+    (room for the kernel's timer slack on a short path). See
+    ``probe.RoundTrips``.
     """
 
     connect: float = 10.0
-    filtered_floor: float = 1.5
+    filtered_floor: float = 1.25
     filtered_rtt_multiple: float = 4.0
     # RFC 5321 asks for 5 minutes; no user waits that long, and servers that
     # delay on purpose (tarpits) rarely exceed 30 s.
