@@ -246,10 +246,97 @@ class ProbeResult:
     starttls: bool | None = None
     auth: tuple[str, ...] = ()
     extensions: tuple[str, ...] = ()
+    packets: SynProbe | None = None
+    hop: Hop | None = None
+    forged: bool | None = None
 
     @property
     def works(self) -> bool:
         return self.outcome is Outcome.OPEN
+
+
+# --- packet evidence ---------------------------------------------------------
+
+
+class Answer(StrEnum):
+    """What came back for one SYN sent from a raw socket."""
+
+    SYN_ACK = "syn_ack"
+    RESET = "reset"
+    UNREACHABLE = "unreachable"
+    TIME_EXCEEDED = "time_exceeded"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class PacketReply:
+    """The reply a SYN drew, as it arrived.
+
+    ``source`` is the sender written in the packet: a router's own address
+    for ICMP, but the server's address for a SYN-ACK or RST even when a
+    middlebox forged it, which is why ``ttl`` is kept. ``seconds`` runs from
+    the SYN to the reply; ICMP fields are set for ICMP replies only.
+    """
+
+    answer: Answer
+    source: str | None = None
+    ttl: int | None = None
+    seconds: float | None = None
+    icmp_type: int | None = None
+    icmp_code: int | None = None
+
+
+@dataclass(frozen=True)
+class SynProbe:
+    """One SYN (resent once if unanswered) to an address and port.
+
+    ``ttl`` is the TTL or hop limit the SYN was sent with: 64 for a plain
+    probe, the hop number being asked in a traceroute.
+    """
+
+    address: str
+    family: Family
+    port: int
+    ttl: int
+    reply: PacketReply
+    sent: int = 1
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A TCP traceroute: one SYN probe per TTL, from 1 upwards."""
+
+    address: str
+    family: Family
+    port: int
+    hops: tuple[SynProbe, ...]
+
+
+@dataclass(frozen=True)
+class Hop:
+    """A machine on the path, where known.
+
+    ``distance`` counts hops as traceroute does: 1 is the first router, and
+    a machine at distance n is reached by a TTL of n. A reply's distance is
+    ``initial TTL - received TTL + 1``, so that a router's reply and its
+    place in a traceroute give the same number.
+    """
+
+    address: str | None
+    name: str | None
+    distance: int | None
+
+
+@dataclass(frozen=True)
+class PacketEvidence:
+    """What the packet stage gathered, or the one line saying why not."""
+
+    status: str
+    gathered: bool = False
+    probes: tuple[SynProbe, ...] = ()
+    traces: tuple[Trace, ...] = ()
+    names: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
 
 
 # --- diagnose and advise -----------------------------------------------------
@@ -279,6 +366,8 @@ class Finding:
     how: str | None = None
     families: tuple[Family, ...] = ()
     hosts: tuple[str, ...] = ()
+    hop: Hop | None = None
+    forged: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -325,3 +414,6 @@ class CheckReport:
     tool_version: str
     probe_seconds: float = 0.0
     settings: dict[str, object] = field(default_factory=dict)
+    packets: PacketEvidence = field(
+        default_factory=lambda: PacketEvidence("not gathered: not run")
+    )
