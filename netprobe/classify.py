@@ -3,8 +3,14 @@
 Pure. Each observation is first read on its own (an errno, a greeting code, a
 TLS failure), then the whole set is read together, because some outcomes only
 show against the others: an ICMP "host unreachable" for port 25 alone while
-587 on the same address answers is a filter, not a dead host; a greeting that
-names another machine than the one that greets on 587 is an interception.
+587 on the same address answers is a filter, not a dead host; a greeting or a
+certificate that names another machine than the one that answers on 587, or
+a connection made far faster than the path's round trip, is an interception.
+
+Packet evidence, where it was gathered, is read last and decides what the
+socket level can only guess (see ``evidence``): which router prohibited, with
+which ICMP code; whether a reset was forged by a middlebox; whether the
+SYN-ACK came from as far away as the host's own.
 """
 
 from __future__ import annotations
@@ -14,8 +20,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 
-from netprobe import certs
-from netprobe.model import Family, Observation, Outcome, ProbeResult, Service
+from netprobe import certs, evidence
+from netprobe.model import (
+    Answer,
+    Family,
+    Observation,
+    Outcome,
+    PacketEvidence,
+    ProbeResult,
+    Service,
+    SynProbe,
+)
 from netprobe.smtp import Extensions, Reply, masked_starttls
 
 # Linux maps ICMP errors to errnos (net/ipv4/icmp.c icmp_err_convert,
@@ -35,6 +50,11 @@ _UNREACHABLE = {
 # server may delay it on purpose (Postfix's postscreen waits 6 s by default
 # before greeting), and RFC 5321 4.5.3.2.1 lets it take five minutes.
 SLOW_GREETING = 2.0
+# A port-25 connect this many times faster than the same address's other
+# ports, and faster by at least this much, was answered by a closer machine.
+# The gap keeps timer noise on short paths from reading as interception.
+INTERCEPT_RATIO = 4.0
+INTERCEPT_GAP = 0.010
 
 
 def _reply(value: tuple[int, tuple[str, ...]] | None) -> Reply | None:
@@ -130,11 +150,18 @@ def _open_detail(obs: Observation, result: ProbeResult) -> str:
     return ", ".join(parts)
 
 
-def classify(observations: Sequence[Observation]) -> tuple[ProbeResult, ...]:
-    """Classify every observation, then refine with what the others show."""
+def classify(
+    observations: Sequence[Observation], packets: PacketEvidence | None = None
+) -> tuple[ProbeResult, ...]:
+    """Classify every observation, then refine with what the others show,
+    and last with the packet evidence, where there is any."""
     results = [classify_one(obs) for obs in observations]
     results = _refine_unreachable(results)
     results = _refine_interception(results)
+    results = _refine_interception_by_certificate(results)
+    if packets is not None and packets.gathered:
+        results = _refine_with_packets(results, packets)
+    results = _refine_interception_by_timing(results)
     return tuple(results)
 
 
@@ -214,6 +241,168 @@ def _refine_interception(results: list[ProbeResult]) -> list[ProbeResult]:
         else r
         for r in results
     ]
+
+
+def _refine_interception_by_certificate(
+    results: list[ProbeResult],
+) -> list[ProbeResult]:
+    """A certificate for another host, where another port of the same
+    address presents one for the host: this port reached another machine.
+
+    A certificate that names none of the hosts probed at the address is
+    evidence only against one that does, for the same reason as a greeting.
+    """
+    hosts_at: dict[str, set[str]] = defaultdict(set)
+    for r in results:
+        hosts_at[r.spec.address].add(r.spec.host)
+
+    def own(r: ProbeResult) -> bool:
+        tls = r.observation.tls
+        names = tls.names if tls else ()
+        return any(certs.matches(host, names) for host in hosts_at[r.spec.address])
+
+    with_names = [r for r in results if r.observation.tls and r.observation.tls.names]
+
+    def refine(r: ProbeResult) -> ProbeResult:
+        tls = r.observation.tls
+        if r.outcome is not Outcome.OPEN or not tls or not tls.names or own(r):
+            return r
+        genuine = [
+            o.spec.port
+            for o in with_names
+            if o.spec.address == r.spec.address
+            and o.spec.port != r.spec.port
+            and own(o)
+        ]
+        if not genuine:
+            return r
+        detail = (
+            f"its certificate names {', '.join(tls.names)}, while port "
+            f"{genuine[0]} of {r.spec.address} presents one for {r.spec.host}"
+        )
+        return replace(r, outcome=Outcome.INTERCEPTED, detail=detail)
+
+    return [refine(r) for r in results]
+
+
+def _refine_with_packets(
+    results: list[ProbeResult], packets: PacketEvidence
+) -> list[ProbeResult]:
+    """Read each port's SYN probe against its host's working port."""
+    probes = {(p.address, p.port): p for p in packets.probes}
+    refined = []
+    for r in results:
+        probe = probes.get((r.spec.address, r.spec.port))
+        if probe is None:
+            refined.append(r)
+            continue
+        reading = evidence.read_port(
+            probe,
+            evidence.baseline_for(packets.probes, r.spec.address, r.spec.port),
+            [t for t in packets.traces if t.address == r.spec.address],
+            packets.names,
+        )
+        refined.append(_apply(replace(r, packets=probe), reading))
+    return refined
+
+
+def _apply(r: ProbeResult, reading: evidence.Reading) -> ProbeResult:
+    """One result, with what its packet evidence adds or overrules."""
+    answer = reading.answer
+    hop = reading.hop
+    if hop is not None and hop.address == r.spec.address and hop.name is None:
+        hop = replace(hop, name=r.spec.host)
+    marked = replace(r, hop=hop, forged=reading.forged)
+
+    def said(detail: str) -> str:
+        return "; ".join(part for part in (detail, reading.detail) if part)
+
+    if answer is Answer.UNREACHABLE:
+        if reading.refused_by_router and r.outcome is not Outcome.OPEN:
+            # The exact ICMP code replaces the socket level's guess.
+            return replace(marked, outcome=Outcome.PROHIBITED, detail=reading.detail)
+        if r.outcome in (Outcome.UNREACHABLE, Outcome.PROHIBITED):
+            return replace(marked, detail=said(r.detail))
+        return r
+    if answer is Answer.RESET:
+        if r.outcome is Outcome.FILTERED:
+            # The socket heard nothing, a later SYN drew a reset: refused.
+            detail = said("a raw SYN was refused with a TCP reset")
+            return replace(marked, outcome=Outcome.REFUSED, detail=detail)
+        if r.outcome is Outcome.REFUSED:
+            return replace(marked, detail=said(r.detail))
+        return r
+    if answer is Answer.SYN_ACK:
+        if reading.intercepted and r.outcome in (Outcome.OPEN, Outcome.INTERCEPTED):
+            return replace(marked, outcome=Outcome.INTERCEPTED, detail=said(r.detail))
+        if r.outcome is Outcome.FILTERED and not reading.intercepted:
+            # Limitation: no conversation happened, so the port stays
+            # "filtered"; diagnose does not count it as blocked.
+            detail = (
+                f"{r.detail}; a raw SYN was answered with a SYN-ACK: the port "
+                "answers, slowly or after losses, and is not blocked"
+            )
+            return replace(r, packets=r.packets, detail=detail)
+        return r
+    if answer is Answer.NONE:
+        if r.outcome is Outcome.FILTERED:
+            return replace(marked, detail=said(r.detail))
+        return r
+    if answer is Answer.TIME_EXCEEDED and r.outcome.blocked:
+        return replace(marked, detail=said(r.detail))
+    return r
+
+
+def _refine_interception_by_timing(results: list[ProbeResult]) -> list[ProbeResult]:
+    """A port-25 connection made far faster than the path's round trip.
+
+    Every port of one address shares one path, so its connects take the
+    same round trip; a port-25 connect several times faster was answered by
+    a machine closer than the host. Read only where no packet evidence
+    compared hop distances, which say the same thing more surely, and only
+    from connects under the SYN retransmission time (RFC 6298: a slower one
+    may be timing the resent SYN).
+    """
+
+    def connect(r: ProbeResult) -> float | None:
+        seconds = r.observation.timings.get("connect")
+        return seconds if r.observation.connected and seconds is not None else None
+
+    def refine(r: ProbeResult) -> ProbeResult:
+        own = connect(r)
+        others = [
+            t
+            for o in results
+            if o.spec.address == r.spec.address
+            and o.spec.port != r.spec.port
+            and (t := connect(o)) is not None
+            and t < 1.0
+        ]
+        packets = r.packets is not None and _answered_raw(r.packets)
+        if (
+            r.spec.port != 25
+            or r.outcome not in (Outcome.OPEN, Outcome.INTERCEPTED)
+            or own is None
+            or not others
+            or packets
+            or own * INTERCEPT_RATIO >= min(others)
+            or min(others) - own < INTERCEPT_GAP
+        ):
+            return r
+        detail = (
+            f"connected in {own * 1000:.1f} ms, while other ports of "
+            f"{r.spec.address} take {min(others) * 1000:.1f} ms: a closer "
+            "machine answered"
+        )
+        if r.outcome is Outcome.INTERCEPTED:
+            detail = f"{r.detail}; {detail}"
+        return replace(r, outcome=Outcome.INTERCEPTED, detail=detail)
+
+    return [refine(r) for r in results]
+
+
+def _answered_raw(probe: SynProbe) -> bool:
+    return probe.reply.answer is Answer.SYN_ACK and probe.reply.ttl is not None
 
 
 def families(results: Sequence[ProbeResult]) -> tuple[Family, ...]:

@@ -5,7 +5,14 @@ sure it is. The rule that matters most: "port 25 is blocked by this network"
 is only concluded when the same hosts, or other hosts, answer on other ports;
 25 failing everywhere while nothing else answers either is "no
 connectivity", and 25 failing on one host while others answer is "that host
-is down". Codes are stable: reports and CI profiles refer to them.
+is down". Reference targets, well-known mail hosts probed beside the
+domain's, are the control: port 25 failing to them too is this network;
+port 25 failing to an exchange while a reference answers on 25 is that
+exchange. Codes are stable: reports and CI profiles refer to them.
+
+Where packet evidence was gathered, findings also say where: the hop whose
+router prohibits, forges resets or takes the connection, or the last router
+a silently dropped SYN reaches.
 """
 
 from __future__ import annotations
@@ -13,11 +20,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from netprobe import certs
 from netprobe.model import (
+    Answer,
     Confidence,
     DnsStatus,
     Family,
     Finding,
+    Hop,
     MailRouting,
     Outcome,
     ProbeResult,
@@ -50,6 +60,32 @@ def _answered(result: ProbeResult) -> bool:
     return result.observation.connected
 
 
+def _blocked(result: ProbeResult) -> bool:
+    """Blocked, unless a raw SYN showed the port answering after all (slow,
+    or behind losses: the socket probe gave up before it answered)."""
+    probe = result.packets
+    slow = (
+        result.outcome is Outcome.FILTERED
+        and probe is not None
+        and probe.reply.answer is Answer.SYN_ACK
+    )
+    return result.outcome.blocked and not slow
+
+
+def where(hop: Hop) -> str:
+    """``hop 1, 198.51.100.1 (gw.isp.example)``."""
+    name = f" ({hop.name})" if hop.name else ""
+    address = f", {hop.address}{name}" if hop.address else ""
+    return f"hop {hop.distance}{address}" if hop.distance else f"{hop.address}{name}"
+
+
+def _common_hop(results: Iterable[ProbeResult]) -> Hop | None:
+    """The hop most of these results point at, named ones first."""
+    hops = Counter(r.hop for r in results if r.hop is not None)
+    named = [h for h, _ in hops.most_common() if h.address]
+    return named[0] if named else next((h for h, _ in hops.most_common()), None)
+
+
 def _families(results: Iterable[ProbeResult]) -> tuple[Family, ...]:
     present = {r.spec.family for r in results}
     return tuple(f for f in Family if f in present)
@@ -71,6 +107,7 @@ def diagnose(
         return tuple(findings)
     findings += _connectivity_findings(results)
     findings += _port25_findings(results)
+    findings += _exchange_port25_findings(results)
     findings += _submission_findings(results)
     findings += _exchange_findings(resolution, results)
     findings += _interception_findings(results)
@@ -248,11 +285,13 @@ def _port25_findings(results: Sequence[ProbeResult]) -> list[Finding]:
         return []
     blocked_families = []
     how_counts: Counter[str] = Counter()
+    how_by_family: dict[Family, str] = {}
     evidence: list[str] = []
+    blocked: list[ProbeResult] = []
     same_hosts_answer = False
     for family in Family:
         mine = [r for r in smtp if r.spec.family is family]
-        if not mine or not all(r.outcome.blocked for r in mine):
+        if not mine or not all(_blocked(r) for r in mine):
             continue
         # Proof that the hosts are alive: other ports of the same addresses,
         # or any other port anywhere, answered over this family.
@@ -266,23 +305,160 @@ def _port25_findings(results: Sequence[ProbeResult]) -> list[Finding]:
             continue
         same_hosts_answer |= any(r.spec.address in addresses for r in others)
         blocked_families.append(family)
+        blocked += mine
         how_counts.update(HOW[r.outcome] for r in mine)
+        family_hows = Counter(HOW[r.outcome] for r in mine)
+        how_by_family[family] = family_hows.most_common(1)[0][0]
         evidence += [_describe(r) for r in mine]
         evidence += [_describe(r) for r in others if r.spec.address in addresses][:3]
     if not blocked_families:
         return []
     how = how_counts.most_common(1)[0][0]
     families_text = _families_text(blocked_families, results)
+    through = [
+        f
+        for f in Family
+        if f not in blocked_families
+        and any(r.works for r in smtp if r.spec.family is f)
+    ]
+    if families_text and through:
+        families_text += f" ({_family_word(through[0])} gets through)"
+    resets = [r for r in blocked if r.outcome is Outcome.REFUSED]
+    forged = _forged(resets)
+    hop = _common_hop(r for r in blocked if HOW[r.outcome] == how)
+    references = sorted(
+        {r.spec.host for r in blocked if Role.REFERENCE in r.spec.roles}
+    )
+
+    if resets and len(resets) == len(blocked) and forged is False:
+        # Every reset came from as far away as its host's own answers: the
+        # servers refuse port 25 themselves; the network is not to blame.
+        return [
+            Finding(
+                "port25_refused",
+                Severity.WARNING,
+                "The mail servers themselves refuse port 25: their resets come "
+                "from as far away as their answers on other ports, so this "
+                "network is not blocking it.",
+                Confidence.HIGH,
+                tuple(evidence),
+                how="reset",
+                families=tuple(blocked_families),
+                hop=hop,
+                forged=False,
+            )
+        ]
+
+    sentences = [
+        f"This network blocks outgoing port 25{families_text}: connections are "
+        f"{_HOW_WORDS[how]}."
+    ]
+    # An interception's hop is said by the "intercepted" finding itself.
+    if hop is not None and how != "intercepted":
+        sentences.append(_hop_sentence(how, hop, forged))
+    for family, family_how in how_by_family.items():
+        if family_how != how:
+            sentences.append(
+                f"Over {_family_word(family)} they are {_HOW_WORDS[family_how]}."
+            )
+    if references:
+        sentences.append(
+            f"Reference targets ({', '.join(references)}) fail on port 25 too: "
+            "it is this network, not the mail servers."
+        )
+    confident = same_hosts_answer or bool(references)
     return [
         Finding(
             "port25_blocked",
             Severity.PROBLEM,
-            f"This network blocks outgoing port 25{families_text}: connections "
-            f"are {_HOW_WORDS[how]}.",
-            Confidence.HIGH if same_hosts_answer else Confidence.MEDIUM,
+            " ".join(sentences),
+            Confidence.HIGH if confident else Confidence.MEDIUM,
             tuple(evidence),
             how=how,
             families=tuple(blocked_families),
+            hop=hop,
+            forged=forged,
+        )
+    ]
+
+
+def _forged(resets: Sequence[ProbeResult]) -> bool | None:
+    """True when any reset was forged by a middlebox, False when every one
+    was shown to come from its host, None when nothing could tell."""
+    known = [r.forged for r in resets if r.forged is not None]
+    if any(known):
+        return True
+    return False if known and len(known) == len(resets) else None
+
+
+def _hop_sentence(how: str, hop: Hop, forged: bool | None) -> str:
+    if how == "filtered":
+        return (
+            f"Packets to port 25 get no farther than {where(hop)}; to other "
+            "ports they go on."
+        )
+    if how == "reset" and forged:
+        return (
+            f"The resets are forged by a middlebox at {where(hop)}, not sent "
+            "by the mail servers."
+        )
+    if how == "prohibited":
+        return f"The refusal comes from {where(hop)}."
+    return f"The answer comes from {where(hop)}."
+
+
+def _exchange_port25_findings(results: Sequence[ProbeResult]) -> list[Finding]:
+    """Port 25 fails to some exchange while port 25 works elsewhere from this
+    network (another exchange, or a reference target): not a network block."""
+    dead = _dead_families(results)
+    smtp = [
+        r
+        for r in results
+        if r.spec.port == 25
+        and r.spec.service is Service.SMTP
+        and r.spec.family not in dead
+    ]
+    failing = [
+        r
+        for r in smtp
+        if Role.EXCHANGE in r.spec.roles
+        and _blocked(r)
+        # A host that answers on no port at all is exchange_down.
+        and any(
+            _answered(o)
+            for o in results
+            if o.spec.address == r.spec.address and o is not r
+        )
+    ]
+    working = [
+        r
+        for r in smtp
+        if r.works and any(f.spec.family is r.spec.family for f in failing)
+    ]
+    failing = [
+        r for r in failing if any(w.spec.family is r.spec.family for w in working)
+    ]
+    if not failing:
+        return []
+    hosts = tuple(dict.fromkeys(r.spec.host for r in failing))
+    references = [w for w in working if Role.REFERENCE in w.spec.roles]
+    control = references or working
+    named = ", ".join(dict.fromkeys(w.spec.host for w in control))
+    kind = "reference target" if references else "exchange"
+    how = Counter(HOW[r.outcome] for r in failing).most_common(1)[0][0]
+    return [
+        Finding(
+            "exchange_port25_failed",
+            Severity.WARNING,
+            f"Port 25 of {', '.join(hosts)} is {_HOW_WORDS[how]}, while the "
+            f"{kind} {named} answers on port 25 from this network: the fault "
+            "is at that exchange or its provider, not this network.",
+            Confidence.HIGH if references else Confidence.MEDIUM,
+            tuple(_describe(r) for r in (*failing, *control[:3])),
+            how=how,
+            families=_families(failing),
+            hosts=hosts,
+            hop=_common_hop(failing),
         )
     ]
 
@@ -308,7 +484,7 @@ def _submission_findings(results: Sequence[ProbeResult]) -> list[Finding]:
     answered_elsewhere = any(
         _answered(r) for r in results if r.spec.service is Service.SMTP
     )
-    blocked = [r for r in submission if r.outcome.blocked]
+    blocked = [r for r in submission if _blocked(r)]
     if not blocked:
         return []
     how = Counter(HOW[r.outcome] for r in blocked).most_common(1)[0][0]
@@ -362,19 +538,34 @@ def _interception_findings(results: Sequence[ProbeResult]) -> list[Finding]:
     intercepted = [r for r in results if r.outcome is Outcome.INTERCEPTED]
     if not intercepted:
         return []
-    impostors = sorted({r.greeting_host or "?" for r in intercepted})
+
+    def impostor(r: ProbeResult) -> str | None:
+        name = r.greeting_host
+        if not name or name == r.spec.host or certs.matches(r.spec.host, [name]):
+            return None
+        return name
+
+    impostors = sorted({n for r in intercepted if (n := impostor(r))})
     ports = sorted({r.spec.port for r in intercepted})
+    who = ", ".join(impostors) if impostors else "a middlebox"
+    summary = (
+        f"Connections to port {', '.join(map(str, ports))} are redirected: "
+        f"{who} answers in place of the servers asked for."
+    )
+    hop = _common_hop(intercepted)
+    if hop is not None:
+        summary += f" The connection is taken at {where(hop)}."
     return [
         Finding(
             "intercepted",
             Severity.PROBLEM,
-            f"Connections to port {', '.join(map(str, ports))} are redirected: "
-            f"{', '.join(impostors)} answers in place of the servers asked for.",
+            summary,
             Confidence.HIGH,
             tuple(_describe(r) for r in intercepted),
             how="intercepted",
             families=_families(intercepted),
             hosts=tuple(impostors),
+            hop=hop,
         )
     ]
 

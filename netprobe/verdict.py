@@ -36,6 +36,8 @@ _HEADLINE_ORDER = (
     "family_unreachable",
     "exchange_down",
     "starttls_stripped",
+    "port25_refused",
+    "exchange_port25_failed",
     "tls_problem",
     "greeting_rejected",
     "not_smtp",
