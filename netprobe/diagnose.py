@@ -36,6 +36,7 @@ from netprobe.model import (
     Service,
     Severity,
 )
+from netprobe.smtp import Reply, masked_starttls
 
 # The word a finding uses for how a port is blocked, by outcome.
 HOW = {
@@ -111,6 +112,7 @@ def diagnose(
     findings += _submission_findings(results)
     findings += _exchange_findings(resolution, results)
     findings += _interception_findings(results)
+    findings += _starttls_findings(resolution, results)
     findings += _tls_findings(results)
     findings += _greeting_findings(results)
     return tuple(findings)
@@ -566,6 +568,91 @@ def _interception_findings(results: Sequence[ProbeResult]) -> list[Finding]:
             families=_families(intercepted),
             hosts=tuple(impostors),
             hop=hop,
+        )
+    ]
+
+
+def _starttls_findings(
+    resolution: Resolution, results: Sequence[ProbeResult]
+) -> list[Finding]:
+    """STARTTLS missing, masked or refused on the SMTP port (25) of an
+    exchange, where the same exchange offers it elsewhere or DNS says it
+    should.
+
+    RFC 3207 STARTTLS on port 25 is opportunistic: a path that hides it (a
+    firewall's SMTP "fixup" overwriting the keyword, RFC 3207 6's downgrade)
+    makes the sending MTA go on in clear text. It is a finding only with
+    something to compare: the keyword overwritten in place, the same server
+    offering it on another port or over the other family, or the domain
+    asking for it in DNS (MTA-STS, RFC 8461; DANE TLSA, RFC 7672).
+    """
+    evidence: list[str] = []
+    hosts: list[str] = []
+    stripped: list[ProbeResult] = []
+    sure = False
+    for r in results:
+        if (
+            r.spec.service is not Service.SMTP
+            or Role.EXCHANGE not in r.spec.roles
+            or r.outcome is not Outcome.OPEN
+        ):
+            continue
+        ehlo = r.observation.ehlo
+        masked = ehlo is not None and masked_starttls(Reply(ehlo[0], ehlo[1]))
+        reply = r.observation.starttls_reply
+        refused = reply is not None and reply[0] != 220
+        if not (masked or refused or r.starttls is False):
+            continue
+        offered = [
+            o
+            for o in results
+            if o.spec.host == r.spec.host
+            and o is not r
+            and o.works
+            and (o.starttls or o.spec.service.implicit_tls)
+        ]
+        other_family = [
+            o
+            for o in offered
+            if o.spec.port == r.spec.port and o.spec.family != r.spec.family
+        ]
+        dane = r.spec.host in resolution.dane_exchanges
+        reasons = []
+        if masked:
+            reasons.append("the STARTTLS keyword is overwritten in the EHLO reply")
+        if refused and reply is not None:
+            reasons.append(f"STARTTLS is refused ({reply[0]})")
+        if other_family:
+            word = _family_word(other_family[0].spec.family)
+            reasons.append(f"the same server offers it over {word}")
+        elif offered:
+            reasons.append(f"the same server offers TLS on port {offered[0].spec.port}")
+        if dane:
+            reasons.append(f"DNS publishes TLSA records for {r.spec.host} (DANE)")
+        if resolution.mta_sts:
+            reasons.append(f"{resolution.display_name} publishes an MTA-STS policy")
+        if not (masked or offered or dane or resolution.mta_sts):
+            continue
+        sure |= bool(masked or refused or other_family or dane)
+        stripped.append(r)
+        hosts.append(r.spec.host)
+        evidence.append(f"{_describe(r)}: {'; '.join(reasons)}")
+    if not stripped:
+        return []
+    names = ", ".join(dict.fromkeys(hosts))
+    ports = ", ".join(str(p) for p in sorted({r.spec.port for r in stripped}))
+    return [
+        Finding(
+            "starttls_stripped",
+            Severity.PROBLEM,
+            f"STARTTLS is missing on port {ports} of {names} from this network, "
+            "though the server offers it or DNS asks for it: something on "
+            "the path strips it, and mail would cross it in clear text.",
+            Confidence.HIGH if sure else Confidence.MEDIUM,
+            tuple(evidence),
+            how="stripped",
+            families=_families(stripped),
+            hosts=tuple(dict.fromkeys(hosts)),
         )
     ]
 

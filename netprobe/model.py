@@ -180,6 +180,11 @@ class Resolution:
     resolver: str
     seconds: float
     references: tuple[Host, ...] = ()
+    # What DNS says about TLS on port 25: the MTA-STS record of the domain
+    # (RFC 8461 3.1) and the exchanges that publish TLSA at _25._tcp (RFC
+    # 7672 2.2). Either says STARTTLS should be there.
+    mta_sts: str | None = None
+    dane_exchanges: tuple[str, ...] = ()
 
 
 # --- plan and probe ----------------------------------------------------------

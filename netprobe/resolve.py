@@ -7,7 +7,10 @@ not answer" (SERVFAIL, REFUSED, timeout).
 
 The order of exchanges follows RFC 5321 section 5.1: ascending preference,
 random order among equal preferences (seedable for tests). Null MX is RFC
-7505; SRV records for submission are RFC 6186 and RFC 8314.
+7505; SRV records for submission are RFC 6186 and RFC 8314. What DNS says
+about TLS on port 25 is asked alongside: the domain's MTA-STS record (RFC
+8461 3.1) and each exchange's TLSA records (RFC 7672 2.2), so that a path
+that strips STARTTLS can be told from a server that never offered it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import dns.rdatatype
 import dns.resolver
 import dns.reversename
 from dns.rdtypes.ANY.MX import MX
+from dns.rdtypes.ANY.TXT import TXT
 from dns.rdtypes.IN.SRV import SRV
 
 from netprobe.domain import DomainName
@@ -202,19 +206,26 @@ async def resolve(domain: DomainName, config: ResolveConfig) -> Resolution:
 
     # Every first-round question is independent: ask them all at once.
     guesses = [f"{label}.{name}" for label in config.submission_names]
-    mx_answer, srv_answers, guess_hosts, references = await asyncio.gather(
+    mx_answer, srv_answers, guess_hosts, references, sts = await asyncio.gather(
         resolver.ask(name, "MX"),
         asyncio.gather(*(resolver.ask(f"{s}.{name}", "SRV") for s, _ in _SRV_SERVICES)),
         asyncio.gather(*(resolver.addresses(g) for g in guesses)),
         asyncio.gather(*(resolver.addresses(r) for r in config.references)),
+        resolver.ask(f"_mta-sts.{name}", "TXT"),
     )
     queries: list[DnsQuery] = [mx_answer.query]
     queries += [a.query for a in srv_answers]
 
     routing, exchanges = await _exchanges(resolver, name, mx_answer, config, queries)
-    submission = await _submission_hosts(resolver, srv_answers, guess_hosts, exchanges)
+    submission, tlsa = await asyncio.gather(
+        _submission_hosts(resolver, srv_answers, guess_hosts, exchanges),
+        asyncio.gather(
+            *(resolver.ask(f"_25._tcp.{e.host.name}", "TLSA") for e in exchanges)
+        ),
+    )
     for host in (*guess_hosts, *references):
         queries += host.queries
+    queries += [sts.query, *(a.query for a in tlsa)]
 
     return Resolution(
         domain=name,
@@ -226,7 +237,27 @@ async def resolve(domain: DomainName, config: ResolveConfig) -> Resolution:
         queries=tuple(queries),
         resolver=resolver.description,
         seconds=time.monotonic() - started,
+        mta_sts=_mta_sts(sts),
+        # Limitation: RFC 7672 trusts TLSA records only when DNSSEC validates
+        # them; here their presence is read as the domain's intent, which is
+        # all that telling a stripped STARTTLS apart needs.
+        dane_exchanges=tuple(
+            e.host.name
+            for e, answer in zip(exchanges, tlsa, strict=True)
+            if answer.records
+        ),
     )
+
+
+def _mta_sts(answer: _Answer) -> str | None:
+    """The domain's MTA-STS record: RFC 8461 3.1, a TXT record at
+    ``_mta-sts.<domain>`` that starts with ``v=STSv1``."""
+    for record in answer.records:
+        if isinstance(record, TXT):
+            text = b"".join(record.strings).decode("ascii", "replace").strip()
+            if text.startswith("v=STSv1"):
+                return text
+    return None
 
 
 async def _exchanges(

@@ -161,10 +161,13 @@ def masked_starttls(reply: Reply) -> bool:
 
     Some firewalls (Cisco PIX/ASA "fixup smtp" is the known one) replace the
     keyword with ``X``s or asterisks of the same length, so the client never
-    upgrades. A line of eight such characters is that, not a real extension.
+    upgrades; the ASA's ESMTP inspection writes ``XXXXXXXA``. A line of eight
+    such characters is that, not a real extension.
     """
     for line in reply.lines[1:]:
-        word = line.strip().split(" ", 1)[0]
-        if len(word) == len("STARTTLS") and set(word.upper()) <= {"X", "*"}:
+        word = line.strip().split(" ", 1)[0].upper()
+        if len(word) == len("STARTTLS") and (
+            set(word) <= {"X", "*"} or word == "XXXXXXXA"
+        ):
             return True
     return False

@@ -472,3 +472,66 @@ def test_exchange_failing_on_25_while_a_reference_answers_is_not_a_block() -> No
     assert failing.hosts == (MAIL,)
     assert f"reference target {REFERENCE} answers on port 25" in failing.summary
     assert failing.confidence is Confidence.HIGH
+
+
+# --- STARTTLS stripped ---------------------------------------------------------
+
+
+def test_starttls_missing_on_25_over_ipv4_but_offered_over_ipv6_is_stripped() -> None:
+    observations = [
+        opened(spec(MAIL_V4, 25), ehlo=EHLO_PLAIN),
+        opened(spec(MAIL_V6, 25)),
+    ]
+
+    stripped = the("starttls_stripped", check(observations))
+
+    assert stripped.families == (Family.IPV4,)
+    assert stripped.confidence is Confidence.HIGH
+    assert "offers it over IPv6" in stripped.evidence[0]
+
+
+def test_masked_starttls_keyword_is_stripped_on_its_own() -> None:
+    masked = (250, (MAIL, "PIPELINING", "XXXXXXXA", "8BITMIME"))
+    observations = [opened(spec(MAIL_V4, 25), ehlo=masked)]
+
+    stripped = the("starttls_stripped", check(observations))
+
+    assert stripped.confidence is Confidence.HIGH
+    assert "overwritten" in stripped.evidence[0]
+
+
+def test_starttls_refused_while_587_offers_tls_is_stripped() -> None:
+    observations = [
+        opened(spec(MAIL_V4, 25), starttls_reply=(454, ("TLS not available",))),
+        opened(spec(MAIL_V4, 587)),
+    ]
+
+    stripped = the("starttls_stripped", check(observations))
+
+    assert "STARTTLS is refused (454)" in stripped.evidence[0]
+
+
+def test_starttls_missing_where_mta_sts_asks_for_it_is_stripped() -> None:
+    observations = [opened(spec(MAIL_V4, 25), ehlo=EHLO_PLAIN)]
+    resolution = Resolution(
+        "whaler.example",
+        "whaler.example",
+        MailRouting.MX,
+        (Exchange(Host(MAIL, (MAIL_V4,)), 10),),
+        (),
+        (),
+        "192.0.2.53",
+        0.01,
+        mta_sts="v=STSv1; id=20240101",
+    )
+
+    stripped = the("starttls_stripped", check(observations, resolution=resolution))
+
+    assert stripped.confidence is Confidence.MEDIUM
+    assert "MTA-STS" in stripped.evidence[0]
+
+
+def test_starttls_missing_with_nothing_to_compare_is_not_a_finding() -> None:
+    observations = [opened(spec(MAIL_V4, 25), ehlo=EHLO_PLAIN)]
+
+    assert "starttls_stripped" not in codes(check(observations))
