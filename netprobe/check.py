@@ -2,7 +2,9 @@
 advise -> verdict, for one domain.
 
 This is the only place the stages are wired together; each stage stays a
-plain function of the one before it.
+plain function of the one before it. The packet stage runs beside the
+socket probes, watching their connects, and its evidence joins theirs at
+classify; when it cannot run, the report says why in one line.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from netprobe.advise import advise
 from netprobe.classify import classify
 from netprobe.diagnose import diagnose
 from netprobe.domain import parse_domain
-from netprobe.model import CheckReport, MailRouting
+from netprobe.model import CheckReport, MailRouting, PacketEvidence, ProbeSpec
+from netprobe.packets import NameLookup, PacketStage, open_stage
 from netprobe.plan import plan
-from netprobe.probe import Prober
+from netprobe.probe import Prober, RoundTrips
 from netprobe.profile import Profile
-from netprobe.resolve import ResolveConfig, resolve
+from netprobe.resolve import ResolveConfig, Resolver, resolve
 from netprobe.verdict import decide
 
 log = logging.getLogger(__name__)
@@ -56,11 +59,21 @@ async def run_check(target: str, options: CheckOptions) -> CheckReport:
         # RFC 7505 3: the domain says it takes no mail; probing is pointless.
         specs = ()
     probe_started = time.monotonic()
-    observations = await Prober(profile).run(specs)
+    round_trips = RoundTrips()
+    stage = open_stage(specs, profile, round_trips, _reverse_names(options))
+    try:
+        watcher = stage if isinstance(stage, PacketStage) else None
+        observations = await Prober(profile, round_trips, watcher).run(specs)
+        packets = await _packets(stage, specs)
+    finally:
+        if isinstance(stage, PacketStage):
+            stage.close()
     probe_seconds = time.monotonic() - probe_started
-    log.debug("check.probe complete probes=%d", len(observations))
+    log.debug(
+        "check.probe complete probes=%d packets=%s", len(observations), packets.status
+    )
 
-    results = classify(observations)
+    results = classify(observations, packets)
     findings = diagnose(resolution, results)
     advice = advise(resolution, results, findings)
     verdict = decide(domain.display, findings, advice)
@@ -81,5 +94,25 @@ async def run_check(target: str, options: CheckOptions) -> CheckReport:
             "ports": [p.number for p in profile.ports],
             "resolver": resolution.resolver,
             "cafile": profile.cafile,
+            "packets": profile.packets,
         },
+        packets=packets,
     )
+
+
+async def _packets(
+    stage: PacketStage | str, specs: tuple[ProbeSpec, ...]
+) -> PacketEvidence:
+    if isinstance(stage, str):
+        return PacketEvidence(stage)
+    log.debug("check.packets finishing probes=%d", len(specs))
+    return await stage.finish()
+
+
+def _reverse_names(options: CheckOptions) -> NameLookup:
+    """PTR lookups for the routers the packet stage meets, through the same
+    resolver, with short limits: a name is a courtesy, not worth a wait."""
+    resolver = Resolver(
+        ResolveConfig(nameserver=options.nameserver, timeout=1.0, lifetime=1.5)
+    )
+    return resolver.reverse_name

@@ -159,6 +159,13 @@ def check(  # noqa: PLR0917 - typer maps each option to a parameter
         float | None,
         typer.Option(help="Longest wait, in seconds, for a silent connection."),
     ] = None,
+    packets: Annotated[
+        bool,
+        typer.Option(
+            "--packets/--no-packets",
+            help="Gather packet evidence (SYN, ICMP, TTL, hop) where privileges allow.",
+        ),
+    ] = True,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Also write the JSON report here."),
@@ -185,6 +192,7 @@ def check(  # noqa: PLR0917 - typer maps each option to a parameter
 
         parse_domain(domain)  # refuse a bad name before anything else happens
         profile = _profile_from_options(port or [], ipv4, ipv6, cafile, timeout)
+        profile = replace(profile, packets=packets)
         options = CheckOptions(profile=profile, nameserver=resolver, seed=seed)
         code = _check(domain, options, fmt, output, save=not no_save, verbose=verbose)
     raise typer.Exit(code)

@@ -14,6 +14,10 @@ slowest round trips seen to be answered (see ``RoundTrips`` and
 ``profile.Timeouts``). With no answer anywhere, the ceiling applies. The
 greeting is not judged this way: a server may take its time to greet on
 purpose, and a slow greeting is an open port, not a blocked one.
+
+A :class:`ConnectWatcher` (the packet stage) is told when each connect
+starts and ends, so that it can look at failing ports while the rest of
+the probes are still talking.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from netprobe import certs
 from netprobe.model import Observation, ProbeSpec, TlsInfo
@@ -113,6 +118,14 @@ class RoundTrips:
 
     async def wait_changed(self) -> None:
         await self._changed.wait()
+
+
+class ConnectWatcher(Protocol):
+    """Told when each connect starts and how it ended (the packet stage)."""
+
+    def connect_started(self, spec: ProbeSpec) -> None: ...
+
+    def connect_done(self, spec: ProbeSpec, connected: bool) -> None: ...
 
 
 class _Session:
@@ -270,13 +283,19 @@ def _tls_failure(exc: BaseException) -> TlsInfo:
 class Prober:
     """Runs probes concurrently and returns their observations in order."""
 
-    def __init__(self, profile: Profile) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        round_trips: RoundTrips | None = None,
+        watcher: ConnectWatcher | None = None,
+    ) -> None:
         self._profile = profile
         self._timeouts = profile.timeouts
         self._context = tls_context(profile.cafile)
         self._all = asyncio.Semaphore(profile.concurrency)
         self._per_address: dict[str, asyncio.Semaphore] = {}
-        self.round_trips = RoundTrips()
+        self.round_trips = round_trips if round_trips is not None else RoundTrips()
+        self._watcher = watcher
 
     async def run(self, specs: Iterable[ProbeSpec]) -> list[Observation]:
         return list(await asyncio.gather(*(self.probe(spec) for spec in specs)))
@@ -301,6 +320,8 @@ class Prober:
         self, spec: ProbeSpec
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | BaseException:
         """Connect, giving up on silence as soon as the path says it may."""
+        if self._watcher is not None:
+            self._watcher.connect_started(spec)
         started = time.monotonic()
         attempt = asyncio.ensure_future(
             asyncio.open_connection(spec.address, spec.port)
@@ -310,6 +331,7 @@ class Prober:
                 waited = time.monotonic() - started
                 limit = self.round_trips.silent_limit(spec.address, self._timeouts)
                 if waited >= limit:
+                    self._connect_done(spec, connected=False)
                     return TimeoutError(f"no answer within {waited:.1f} s")
                 changed = asyncio.ensure_future(self.round_trips.wait_changed())
                 done, _ = await asyncio.wait(
@@ -331,7 +353,12 @@ class Prober:
         )
         if answered:
             self.round_trips.record(spec.address, time.monotonic() - started)
+        self._connect_done(spec, connected=exc is None)
         return exc if exc is not None else attempt.result()
+
+    def _connect_done(self, spec: ProbeSpec, connected: bool) -> None:
+        if self._watcher is not None:
+            self._watcher.connect_done(spec, connected)
 
     async def _probe(self, spec: ProbeSpec) -> Observation:
         timings: dict[str, float] = {}

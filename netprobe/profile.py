@@ -22,6 +22,11 @@ class Timeouts:
     slowest path seen to be answered, and never before ``filtered_floor``
     (room for the kernel's timer slack on a short path). See
     ``probe.RoundTrips``.
+
+    The packet stage waits for the replies to its own SYNs in the same
+    spirit: ``packet_rtt_multiple`` round trips, at least ``packet_floor``
+    (routers answer a traceroute from their slow path), at most ``packets``,
+    which also bounds how long the stage may outlast the socket probes.
     """
 
     connect: float = 10.0
@@ -32,6 +37,9 @@ class Timeouts:
     greeting: float = 30.0
     command: float = 10.0
     tls: float = 10.0
+    packet_floor: float = 0.5
+    packet_rtt_multiple: float = 4.0
+    packets: float = 3.0
 
 
 @dataclass(frozen=True)
@@ -45,3 +53,10 @@ class Profile:
     cafile: str | None = None
     per_host_concurrency: int = 4
     concurrency: int = 64
+    # Packet evidence (raw SYNs, TCP traceroutes) where privileges allow.
+    packets: bool = True
+    # Traceroutes go no farther; most Internet paths are under 20 hops, and
+    # a port-25 block sits near one end of the path or the other.
+    max_hops: int = 20
+    # Traceroutes per address family: the block shows on the first hosts.
+    traced_addresses: int = 2

@@ -47,6 +47,7 @@ def world(test_ca: MailCA) -> Iterator[World]:
         ports=(PortSpec(smtp, Service.SMTP), PortSpec(submission, Service.SUBMISSION)),
         cafile=str(test_ca.cafile),
         timeouts=Timeouts(connect=3.0, greeting=3.0, command=3.0, tls=3.0),
+        packets=False,
     )
     with (
         ZoneServer(ZONE) as dns,

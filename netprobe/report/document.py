@@ -13,9 +13,14 @@ from netprobe.model import (
     CheckReport,
     DnsQuery,
     Finding,
+    Hop,
     Observation,
+    PacketEvidence,
+    PacketReply,
     ProbeResult,
+    SynProbe,
     TlsInfo,
+    Trace,
 )
 
 SCHEMA_VERSION = "1.0"
@@ -66,6 +71,59 @@ def _evidence(obs: Observation) -> dict[str, Any]:
     }
 
 
+def _hop(hop: Hop | None) -> dict[str, Any] | None:
+    if hop is None:
+        return None
+    return {"address": hop.address, "name": hop.name, "distance": hop.distance}
+
+
+def _packet_reply(reply: PacketReply) -> dict[str, Any]:
+    return {
+        "answer": reply.answer.value,
+        "source": reply.source,
+        "ttl": reply.ttl,
+        "seconds": round(reply.seconds, 6) if reply.seconds is not None else None,
+        "icmp_type": reply.icmp_type,
+        "icmp_code": reply.icmp_code,
+    }
+
+
+def _syn_probe(probe: SynProbe | None) -> dict[str, Any] | None:
+    if probe is None:
+        return None
+    return {
+        "address": probe.address,
+        "family": probe.family.value,
+        "port": probe.port,
+        "ttl": probe.ttl,
+        "sent": probe.sent,
+        "reply": _packet_reply(probe.reply),
+    }
+
+
+def _trace(trace: Trace) -> dict[str, Any]:
+    return {
+        "address": trace.address,
+        "family": trace.family.value,
+        "port": trace.port,
+        "hops": [
+            {"ttl": h.ttl, "sent": h.sent, "reply": _packet_reply(h.reply)}
+            for h in trace.hops
+        ],
+    }
+
+
+def _packets(packets: PacketEvidence) -> dict[str, Any]:
+    """``packets`` is "gathered" or the one line saying why not."""
+    return {
+        "packets": packets.status,
+        "seconds": round(packets.seconds, 4),
+        "syn_probes": [_syn_probe(p) for p in packets.probes],
+        "traces": [_trace(t) for t in packets.traces],
+        "names": dict(sorted(packets.names.items())),
+    }
+
+
 def _probe(r: ProbeResult) -> dict[str, Any]:
     return {
         "host": r.spec.host,
@@ -81,6 +139,9 @@ def _probe(r: ProbeResult) -> dict[str, Any]:
         "auth": list(r.auth),
         "extensions": list(r.extensions),
         "evidence": _evidence(r.observation),
+        "packets": _syn_probe(r.packets),
+        "hop": _hop(r.hop),
+        "forged": r.forged,
     }
 
 
@@ -94,6 +155,8 @@ def _finding(f: Finding) -> dict[str, Any]:
         "hosts": list(f.hosts),
         "confidence": f.confidence.value,
         "evidence": list(f.evidence),
+        "hop": _hop(f.hop),
+        "forged": f.forged,
     }
 
 
@@ -110,6 +173,7 @@ def to_document(report: CheckReport) -> dict[str, Any]:
             "total_seconds": round(report.seconds, 4),
             "resolve_seconds": round(resolution.seconds, 4),
             "probe_seconds": round(report.probe_seconds, 4),
+            "packet_seconds": round(report.packets.seconds, 4),
         },
         "settings": report.settings,
         "verdict": {
@@ -140,8 +204,13 @@ def to_document(report: CheckReport) -> dict[str, Any]:
             {"host": h.name, "addresses": list(h.addresses)}
             for h in resolution.references
         ],
+        "tls_policy": {
+            "mta_sts": resolution.mta_sts,
+            "dane_exchanges": list(resolution.dane_exchanges),
+        },
         "dns": [_query(q) for q in resolution.queries],
         "probes": [_probe(r) for r in report.results],
+        "evidence": _packets(report.packets),
         "findings": [_finding(f) for f in report.findings],
         "advice": [
             {

@@ -10,7 +10,7 @@ import textwrap
 
 from tabulate import tabulate
 
-from netprobe.model import CheckReport, Outcome
+from netprobe.model import CheckReport, Outcome, PacketEvidence
 from netprobe.verdict import settings_sentence
 
 _WIDTH = 88
@@ -86,9 +86,21 @@ def render(report: CheckReport, verbose: bool = False) -> str:
                 )
         lines.append("")
 
+    lines.append(_packets_line(report.packets))
     lines.append(
         f"Checked in {report.seconds:.2f} s "
         f"(DNS {report.resolution.seconds:.2f} s, probes {report.probe_seconds:.2f} s) "
         f"via resolver {report.resolution.resolver}."
     )
     return "\n".join(lines)
+
+
+def _packets_line(packets: PacketEvidence) -> str:
+    """One line on the packet evidence: what it covered, or what running
+    with privileges would add."""
+    if not packets.gathered:
+        return f"Packets {packets.status} (for ICMP codes, forged resets, hops)."
+    return (
+        f"Packets {packets.status} in {packets.seconds:.2f} s: "
+        f"{len(packets.probes)} SYN probes, {len(packets.traces)} traceroutes."
+    )

@@ -36,7 +36,9 @@ from netprobe.model import (
     TlsInfo,
     Trace,
 )
+from netprobe.packets import NOT_PRIVILEGED
 from netprobe.plan import family_of
+from netprobe.report import document, text
 from netprobe.verdict import decide
 from tests.evidence.builders import (
     ISP_NAME,
@@ -57,7 +59,6 @@ MAIL = "mail.whaler.example"
 RELAY = "mail.isp.example"
 REFERENCE, REFERENCE_V4 = "mx.reference.example", "192.0.2.25"
 NAMES = {ISP_V4: ISP_NAME, ISP_V6: ISP_NAME}
-NOT_PRIVILEGED = "not gathered: needs root or CAP_NET_RAW"
 GATEWAY = Hop(ISP_V4, ISP_NAME, 1)
 EHLO_TLS = (250, (MAIL, "PIPELINING", "STARTTLS", "AUTH PLAIN LOGIN"))
 EHLO_PLAIN = (250, (MAIL, "PIPELINING", "8BITMIME"))
@@ -535,3 +536,54 @@ def test_starttls_missing_with_nothing_to_compare_is_not_a_finding() -> None:
     observations = [opened(spec(MAIL_V4, 25), ehlo=EHLO_PLAIN)]
 
     assert "starttls_stripped" not in codes(check(observations))
+
+
+# --- the report --------------------------------------------------------------
+
+
+def test_json_carries_hop_forged_and_the_packet_evidence() -> None:
+    observations = [
+        failed(spec(MAIL_V4, 25), "ECONNREFUSED", errno.ECONNREFUSED),
+        opened(spec(MAIL_V4, 587)),
+    ]
+    evidence = packets(
+        (reset(MAIL_V4, 25, ttl=64), syn_ack(MAIL_V4, 587)), (TRACE_587,)
+    )
+
+    doc = document.to_document(check(observations, evidence))
+
+    [blocked] = [f for f in doc["findings"] if f["code"] == "port25_blocked"]
+    assert blocked["hop"] == {"address": ISP_V4, "name": ISP_NAME, "distance": 1}
+    assert blocked["forged"] is True
+    assert doc["evidence"]["packets"] == "gathered"
+    assert doc["evidence"]["names"] == {ISP_V4: ISP_NAME, ISP_V6: ISP_NAME}
+    probe = doc["probes"][0]
+    assert probe["packets"]["reply"] == {
+        "answer": "reset",
+        "source": MAIL_V4,
+        "ttl": 64,
+        "seconds": 0.02,
+        "icmp_type": None,
+        "icmp_code": None,
+    }
+    assert probe["forged"] is True
+    [hops] = [t["hops"] for t in doc["evidence"]["traces"]]
+    assert [h["reply"]["answer"] for h in hops] == ["time_exceeded"] * 3 + ["syn_ack"]
+
+
+def test_report_without_privileges_says_what_was_not_gathered() -> None:
+    observations = [failed(spec(MAIL_V4, 25), "timeout"), opened(spec(MAIL_V4, 587))]
+
+    report = check(observations)
+    doc = document.to_document(report)
+    rendered = text.render(report)
+
+    assert doc["evidence"]["packets"] == "not gathered: needs root or CAP_NET_RAW"
+    assert doc["evidence"]["syn_probes"] == []
+    assert the("port25_blocked", report).how == "filtered"
+    lines = [line for line in rendered.splitlines() if "CAP_NET_RAW" in line]
+    assert lines == [
+        "Packets not gathered: needs root or CAP_NET_RAW (for ICMP codes, forged "
+        "resets, hops)."
+    ]
+    assert len(lines[0]) <= 88
