@@ -8,7 +8,12 @@ Exit codes (documented in the README, tested in tests/test_cli.py):
     3   no working setup from this network
     4   the domain cannot receive mail (NXDOMAIN, null MX, no mail host)
     70  internal error
-    73  a report could not be written or read
+    73  a report could not be written or read: an unwritable --output, or
+        for ``report show`` / ``report diff`` a file that is missing, is not
+        JSON, is not a netprobe report, or was written by a newer major
+        version of the report schema
+
+``report diff A B`` exits 0 when nothing changed and 1 when something did.
 
 Every error is one line on standard error; ``--debug`` adds the traceback.
 """
@@ -31,9 +36,11 @@ from netprobe import __version__
 from netprobe.errors import NetprobeError, UsageError
 from netprobe.model import Family, PortSpec, Service, Status
 from netprobe.profile import Profile
+from netprobe.report.formats import Format
 
 if TYPE_CHECKING:
     from netprobe.check import CheckOptions
+    from netprobe.report.redact import LocalIdentity
 
 EXIT_OK = 0
 EXIT_DEGRADED = 1
@@ -41,6 +48,7 @@ EXIT_USAGE = 2
 EXIT_BLOCKED = 3
 EXIT_NO_MAIL = 4
 EXIT_INTERNAL = 70
+EXIT_CHANGED = 1
 
 STATUS_EXIT = {
     Status.OK: EXIT_OK,
@@ -59,10 +67,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-
-class Format(StrEnum):
-    TEXT = "text"
-    JSON = "json"
+report_app = typer.Typer(
+    help="Saved reports: list them, show one in any format, compare two.",
+    no_args_is_help=True,
+)
+app.add_typer(report_app, name="report")
 
 
 def _version(value: bool) -> None:
@@ -161,8 +170,21 @@ def check(  # noqa: PLR0917 - typer maps each option to a parameter
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Also write the JSON report here."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Also write the report here; the format follows the extension "
+            "(.json .md .html .xml), else --format.",
+        ),
     ] = None,
+    redact: Annotated[
+        bool,
+        typer.Option(
+            "--redact",
+            help="Replace this machine's addresses, name and user name in what "
+            "is printed and written to --output (the saved copy stays whole).",
+        ),
+    ] = False,
     no_save: Annotated[
         bool, typer.Option("--no-save", help="Do not save the report.")
     ] = False,
@@ -186,7 +208,15 @@ def check(  # noqa: PLR0917 - typer maps each option to a parameter
         parse_domain(domain)  # refuse a bad name before anything else happens
         profile = _profile_from_options(port or [], ipv4, ipv6, cafile, timeout)
         options = CheckOptions(profile=profile, nameserver=resolver, seed=seed)
-        code = _check(domain, options, fmt, output, save=not no_save, verbose=verbose)
+        code = _check(
+            domain,
+            options,
+            fmt,
+            output,
+            save=not no_save,
+            verbose=verbose,
+            redact=redact,
+        )
     raise typer.Exit(code)
 
 
@@ -223,25 +253,137 @@ def _check(
     *,
     save: bool,
     verbose: bool,
+    redact: bool,
 ) -> int:
     from netprobe.check import run_check
-    from netprobe.report import document, store, text
+    from netprobe.report import document, formats, store
 
     report = asyncio.run(run_check(domain, options))
     doc = document.to_document(report)
 
     # Save first: a report on disk survives whatever happens to the terminal.
-    if output is not None:
-        store.write_atomic(output, store.dumps(doc))
     if save:
         saved = store.save_document(doc)
         log.info("saved report %s", saved)
+    if redact:
+        doc = _redacted(doc)
+    if output is not None:
+        rendered = formats.render(doc, formats.for_path(output, fmt), verbose=verbose)
+        store.write_atomic(output, rendered)
 
-    if fmt is Format.JSON:
-        typer.echo(store.dumps(doc), nl=False)
-    else:
-        typer.echo(text.render(report, verbose=verbose))
-    return STATUS_EXIT[report.verdict.status]
+    typer.echo(formats.render(doc, fmt, verbose=verbose), nl=False)
+    return exit_code(doc)
+
+
+def exit_code(doc: dict[str, object]) -> int:
+    """The exit code a report stands for; see the module docstring."""
+    verdict = doc["verdict"]
+    assert isinstance(verdict, dict)
+    return STATUS_EXIT[Status(verdict["status"])]
+
+
+def _local_identity() -> LocalIdentity:
+    import getpass
+    import socket
+
+    from netprobe.report.redact import LocalIdentity
+
+    hostname = socket.gethostname()
+    try:
+        user: str | None = getpass.getuser()
+    except (KeyError, OSError):
+        user = None  # no user name to hide when the system has none
+    try:
+        home: str | None = str(Path.home())
+    except (KeyError, RuntimeError):
+        home = None
+    return LocalIdentity((hostname, hostname.split(".")[0]), user, home)
+
+
+def _redacted(doc: dict[str, object]) -> dict[str, object]:
+    from netprobe.report.redact import redact
+
+    return redact(doc, _local_identity())
+
+
+@report_app.command("list")
+def report_list(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+) -> None:
+    """List saved reports, newest first: time, target, status, file."""
+    _setup_logging(debug)
+    with _reported_errors(debug):
+        from tabulate import tabulate
+
+        from netprobe.report import store
+
+        reports = store.list_reports()
+        if not reports:
+            typer.echo(f"No saved reports in {store.state_dir()}.", err=True)
+            return
+        rows = [[r.started or "?", r.target, r.status, r.path.name] for r in reports]
+        typer.echo(tabulate(rows, headers=["time", "target", "status", "file"]))
+
+
+@report_app.command("show")
+def report_show(
+    file: Annotated[
+        str, typer.Argument(help="A report file, or a name from 'report list'.")
+    ],
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="Output format.")
+    ] = Format.TEXT,
+    redact: Annotated[
+        bool,
+        typer.Option("--redact", help="Replace this machine's addresses and names."),
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show all evidence.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+) -> None:
+    """Show a saved report in any format."""
+    _setup_logging(debug)
+    with _reported_errors(debug):
+        from netprobe.report import formats, store
+
+        doc = store.load_document(store.find_report(file))
+        if redact:
+            doc = _redacted(doc)
+        typer.echo(formats.render(doc, fmt, verbose=verbose), nl=False)
+
+
+class DiffFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+@report_app.command("diff")
+def report_diff(
+    old: Annotated[str, typer.Argument(help="The earlier report.")],
+    new: Annotated[str, typer.Argument(help="The later report.")],
+    fmt: Annotated[
+        DiffFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = DiffFormat.TEXT,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+) -> None:
+    """What changed between two runs. Exits 0 when nothing did, 1 when
+    something did."""
+    _setup_logging(debug)
+    with _reported_errors(debug):
+        import json
+
+        from netprobe.report import diff, store
+
+        change = diff.compare(
+            store.load_document(store.find_report(old)),
+            store.load_document(store.find_report(new)),
+        )
+        if fmt is DiffFormat.JSON:
+            typer.echo(json.dumps(change, indent=2, ensure_ascii=False))
+        else:
+            typer.echo(diff.render_text(change))
+    raise typer.Exit(EXIT_CHANGED if change["changed"] else EXIT_OK)
 
 
 def main() -> None:

@@ -1,6 +1,8 @@
 """Probe: connect, read the greeting, say EHLO, upgrade to TLS, say QUIT.
 
-This is the only module that opens TCP connections. Every probe runs
+Connections are opened here, through :meth:`Prober.connect`, which the
+receiving side's probe (``probe_mailbox``) shares so that both kinds of probe
+learn from the same round trips and respect the same limits. Every probe runs
 concurrently, bounded per address and overall, and hands back an
 :class:`~netprobe.model.Observation`: what it saw, not what it means
 (``classify`` decides that). It never sends MAIL, RCPT, DATA or AUTH.
@@ -17,12 +19,13 @@ retransmission has had its chance, is called filtered (see
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import ssl
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 
 from netprobe import certs
@@ -200,7 +203,13 @@ def tls_context(cafile: str | None) -> ssl.SSLContext:
     return context
 
 
-def _tls_info(writer: asyncio.StreamWriter, host: str) -> TlsInfo:
+def local_address(writer: asyncio.StreamWriter) -> str | None:
+    """This machine's end of a connection: evidence, and what redaction hides."""
+    sockname = writer.get_extra_info("sockname")
+    return str(sockname[0]) if sockname else None
+
+
+def tls_info(writer: asyncio.StreamWriter, host: str) -> TlsInfo:
     ssl_object = writer.get_extra_info("ssl_object")
     cert = ssl_object.getpeercert() if ssl_object else None
     cipher = ssl_object.cipher() if ssl_object else None
@@ -222,7 +231,7 @@ def _tls_info(writer: asyncio.StreamWriter, host: str) -> TlsInfo:
     )
 
 
-def _tls_failure(exc: BaseException) -> TlsInfo:
+def tls_failure(exc: BaseException) -> TlsInfo:
     if isinstance(exc, ssl.SSLCertVerificationError):
         reason = exc.verify_message or str(exc)
     else:
@@ -245,19 +254,38 @@ class Prober:
     def __init__(self, profile: Profile) -> None:
         self._profile = profile
         self._timeouts = profile.timeouts
-        self._context = tls_context(profile.cafile)
+        self.context = tls_context(profile.cafile)
         self._all = asyncio.Semaphore(profile.concurrency)
         self._per_address: dict[str, asyncio.Semaphore] = {}
         self.round_trips = RoundTrips()
 
-    async def run(self, specs: Iterable[ProbeSpec]) -> list[Observation]:
-        return list(await asyncio.gather(*(self.probe(spec) for spec in specs)))
+    async def run(
+        self,
+        specs: Iterable[ProbeSpec],
+        on_done: Callable[[Observation], None] | None = None,
+    ) -> list[Observation]:
+        """Probe every spec; ``on_done`` hears of each as it finishes (the
+        CLI draws its progress from it), in completion order."""
 
-    async def probe(self, spec: ProbeSpec) -> Observation:
+        async def probe(spec: ProbeSpec) -> Observation:
+            observation = await self.probe(spec)
+            if on_done is not None:
+                on_done(observation)
+            return observation
+
+        return list(await asyncio.gather(*(probe(spec) for spec in specs)))
+
+    @contextlib.asynccontextmanager
+    async def slot(self, address: str) -> AsyncIterator[None]:
+        """Hold one of the overall and one of ``address``'s probe slots."""
         limit = self._per_address.setdefault(
-            spec.address, asyncio.Semaphore(self._profile.per_host_concurrency)
+            address, asyncio.Semaphore(self._profile.per_host_concurrency)
         )
         async with self._all, limit:
+            yield
+
+    async def probe(self, spec: ProbeSpec) -> Observation:
+        async with self.slot(spec.address):
             log.debug("probe.started host=%s port=%s", spec.address, spec.port)
             observation = await self._probe(spec)
             log.debug(
@@ -269,18 +297,16 @@ class Prober:
             )
             return observation
 
-    async def _connect(
-        self, spec: ProbeSpec
+    async def connect(
+        self, address: str, port: int
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | BaseException:
         """Connect, giving up on silence as soon as the path says it may."""
         started = time.monotonic()
-        attempt = asyncio.ensure_future(
-            asyncio.open_connection(spec.address, spec.port)
-        )
+        attempt = asyncio.ensure_future(asyncio.open_connection(address, port))
         try:
             while True:
                 waited = time.monotonic() - started
-                limit = self.round_trips.silent_limit(spec.address, self._timeouts)
+                limit = self.round_trips.silent_limit(address, self._timeouts)
                 if waited >= limit:
                     return TimeoutError(f"no answer within {waited:.1f} s")
                 changed = asyncio.ensure_future(self.round_trips.wait_changed())
@@ -302,13 +328,13 @@ class Prober:
             isinstance(exc, OSError) and exc.errno == errno.ECONNREFUSED
         )
         if answered:
-            self.round_trips.record(spec.address, time.monotonic() - started)
+            self.round_trips.record(address, time.monotonic() - started)
         return exc if exc is not None else attempt.result()
 
     async def _probe(self, spec: ProbeSpec) -> Observation:
         timings: dict[str, float] = {}
         started = time.monotonic()
-        connected = await self._connect(spec)
+        connected = await self.connect(spec.address, spec.port)
         timings["connect"] = time.monotonic() - started
         if isinstance(connected, BaseException):
             name, number = map_os_error(connected)
@@ -318,6 +344,7 @@ class Prober:
             )
 
         reader, writer = connected
+        local = local_address(writer)
         session = _Session(reader, writer, self._timeouts)
         seen = _Seen()
         try:
@@ -334,6 +361,7 @@ class Prober:
         return Observation(
             spec,
             True,
+            local_address=local,
             greeting=seen.greeting,
             ehlo=seen.ehlo,
             starttls_reply=seen.starttls_reply,
@@ -395,8 +423,8 @@ class Prober:
         self, session: _Session, spec: ProbeSpec, seen: _Seen, step: str
     ) -> None:
         try:
-            await session.start_tls(self._context, spec.host)
+            await session.start_tls(self.context, spec.host)
         except (OSError, ssl.SSLError, TimeoutError) as exc:
-            seen.tls = _tls_failure(exc)
+            seen.tls = tls_failure(exc)
             raise _ConversationError(step, seen.tls.verify_error or "failed") from None
-        seen.tls = _tls_info(session.writer, spec.host)
+        seen.tls = tls_info(session.writer, spec.host)

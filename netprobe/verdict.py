@@ -44,9 +44,15 @@ _HEADLINE_ORDER = (
 
 
 def settings_sentence(advice: Advice) -> str:
-    login = {True: ", with your login", False: ", no login", None: ""}[advice.login]
-    security = _SECURITY_WORDS[advice.security or Security.NONE]
-    return f"{advice.host}, port {advice.port}, {security}{login}"
+    return settings_text(advice.host, advice.port, advice.security, advice.login)
+
+
+def settings_text(
+    host: str | None, port: int | None, security: Security | None, login: bool | None
+) -> str:
+    """The words a mail client's settings dialog uses, for one setting."""
+    words = {True: ", with your login", False: ", no login", None: ""}[login]
+    return f"{host}, port {port}, {_SECURITY_WORDS[security or Security.NONE]}{words}"
 
 
 def decide(
