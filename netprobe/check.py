@@ -7,9 +7,11 @@ plain function of the one before it.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from netprobe import __version__
@@ -17,7 +19,8 @@ from netprobe.advise import advise
 from netprobe.classify import classify
 from netprobe.diagnose import diagnose
 from netprobe.domain import parse_domain
-from netprobe.model import CheckReport, MailRouting
+from netprobe.expect import ProbeExpectation, evaluate
+from netprobe.model import CheckReport, MailRouting, Observation
 from netprobe.plan import plan
 from netprobe.probe import Prober
 from netprobe.profile import Profile
@@ -28,10 +31,40 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class ProbeDone:
+    """A probe has finished: the CLI's progress display hears of each one."""
+
+    observation: Observation
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
 class CheckOptions:
     profile: Profile = field(default_factory=Profile)
     nameserver: str | None = None
     seed: int | None = None
+    # Called in the event loop as each probe finishes; must not block.
+    progress: Callable[[ProbeDone], None] | None = None
+
+
+def _references(profile: Profile) -> tuple[str, ...]:
+    """The profile's reference targets, and the hosts its expectations name:
+    an expectation about a relay is only useful if the relay is probed."""
+    named = [
+        e.host
+        for e in profile.expectations
+        if isinstance(e, ProbeExpectation) and e.host
+    ]
+    return tuple(dict.fromkeys([*profile.references, *named]))
+
+
+def _skipped() -> tuple[str, ...]:
+    # find_spec looks without importing: scapy is slow to import and only
+    # the packet-level stage may load it.
+    if importlib.util.find_spec("scapy") is None:
+        return ("packet-level evidence (SYN, ICMP, TTL): scapy is not installed",)
+    return ()
 
 
 async def run_check(target: str, options: CheckOptions) -> CheckReport:
@@ -46,17 +79,29 @@ async def run_check(target: str, options: CheckOptions) -> CheckReport:
         ResolveConfig(
             nameserver=options.nameserver,
             seed=options.seed,
-            references=profile.references,
+            references=_references(profile),
         ),
     )
     log.debug("check.resolve complete routing=%s", resolution.routing)
+    # A host an expectation names that is the target's own is probed in its
+    # own role; as a reference too, it would be left out of the advice.
+    own = {e.host.name for e in resolution.exchanges}
+    own |= {s.host.name for s in resolution.submission_hosts}
+    resolution = replace(
+        resolution,
+        references=tuple(
+            h
+            for h in resolution.references
+            if h.name in profile.references or h.name not in own
+        ),
+    )
 
     specs = plan(resolution, profile)
     if resolution.routing is MailRouting.NULL_MX:
         # RFC 7505 3: the domain says it takes no mail; probing is pointless.
         specs = ()
     probe_started = time.monotonic()
-    observations = await Prober(profile).run(specs)
+    observations = await Prober(profile).run(specs, _counter(options, len(specs)))
     probe_seconds = time.monotonic() - probe_started
     log.debug("check.probe complete probes=%d", len(observations))
 
@@ -64,6 +109,7 @@ async def run_check(target: str, options: CheckOptions) -> CheckReport:
     findings = diagnose(resolution, results)
     advice = advise(resolution, results, findings)
     verdict = decide(domain.display, findings, advice)
+    expectations = evaluate(profile.expectations, results, (), findings)
     return CheckReport(
         target=domain.ascii,
         display_target=domain.display,
@@ -77,9 +123,25 @@ async def run_check(target: str, options: CheckOptions) -> CheckReport:
         tool_version=__version__,
         probe_seconds=probe_seconds,
         settings={
-            "profile": profile.name,
+            "profile": profile.source or profile.name,
             "ports": [p.number for p in profile.ports],
             "resolver": resolution.resolver,
             "cafile": profile.cafile,
         },
+        expectations=expectations,
+        skipped=_skipped(),
     )
+
+
+def _counter(options: CheckOptions, total: int) -> Callable[[Observation], None] | None:
+    progress = options.progress
+    if progress is None:
+        return None
+    done = 0
+
+    def finished(observation: Observation) -> None:
+        nonlocal done
+        done += 1
+        progress(ProbeDone(observation, done, total))
+
+    return finished

@@ -7,6 +7,8 @@ Exit codes (documented in the README, tested in tests/test_cli.py):
     2   usage error: a bad option, an invalid domain, an unusable profile
     3   no working setup from this network
     4   the domain cannot receive mail (NXDOMAIN, null MX, no mail host)
+    5   the profile states expectations and at least one does not hold
+        (with expectations, 0 means all hold, whatever the verdict)
     70  internal error
     73  a report could not be written or read: an unwritable --output, or
         for ``report show`` / ``report diff`` a file that is missing, is not
@@ -33,7 +35,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from netprobe import __version__
-from netprobe.errors import NetprobeError, UsageError
+from netprobe.errors import NetprobeError, ProfileError, UsageError
 from netprobe.model import Family, PortSpec, Service, Status
 from netprobe.profile import Profile
 from netprobe.report.formats import Format
@@ -47,6 +49,7 @@ EXIT_DEGRADED = 1
 EXIT_USAGE = 2
 EXIT_BLOCKED = 3
 EXIT_NO_MAIL = 4
+EXIT_EXPECTATIONS = 5
 EXIT_INTERNAL = 70
 EXIT_CHANGED = 1
 
@@ -72,6 +75,11 @@ report_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(report_app, name="report")
+profiles_app = typer.Typer(
+    help="Profiles: which ports, timeouts, reference targets, expectations.",
+    no_args_is_help=True,
+)
+app.add_typer(profiles_app, name="profiles")
 
 
 def _version(value: bool) -> None:
@@ -146,9 +154,21 @@ def check(  # noqa: PLR0917 - typer maps each option to a parameter
     fmt: Annotated[
         Format, typer.Option("--format", "-f", help="Output format.")
     ] = Format.TEXT,
+    profile_name: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            "-P",
+            help="A profile by NAME (see 'profiles list') or PATH to a TOML file. "
+            "Options given here override it.",
+        ),
+    ] = None,
     resolver: Annotated[
         str | None,
-        typer.Option(help="Ask this DNS server (ADDRESS or ADDRESS:PORT)."),
+        typer.Option(
+            help="Ask this DNS server (ADDRESS or ADDRESS:PORT).",
+            envvar="NETPROBE_RESOLVER",
+        ),
     ] = None,
     cafile: Annotated[
         Path | None,
@@ -206,7 +226,14 @@ def check(  # noqa: PLR0917 - typer maps each option to a parameter
         from netprobe.domain import parse_domain
 
         parse_domain(domain)  # refuse a bad name before anything else happens
-        profile = _profile_from_options(port or [], ipv4, ipv6, cafile, timeout)
+        profile = _profile_from_options(
+            _base_profile(profile_name),
+            ports=port or [],
+            ipv4=ipv4,
+            ipv6=ipv6,
+            cafile=cafile,
+            timeout=timeout,
+        )
         options = CheckOptions(profile=profile, nameserver=resolver, seed=seed)
         code = _check(
             domain,
@@ -220,14 +247,22 @@ def check(  # noqa: PLR0917 - typer maps each option to a parameter
     raise typer.Exit(code)
 
 
+def _base_profile(name: str | None) -> Profile:
+    from netprobe.profile_loader import load_profile
+
+    return load_profile(name or "default")
+
+
 def _profile_from_options(
+    profile: Profile,
+    *,
     ports: list[str],
     ipv4: bool,
     ipv6: bool,
     cafile: Path | None,
     timeout: float | None,
 ) -> Profile:
-    profile = Profile()
+    """The profile with the options given on the command line applied."""
     if ports:
         profile = replace(profile, ports=tuple(parse_port(p) for p in ports))
     if ipv4 and ipv6:
@@ -242,6 +277,12 @@ def _profile_from_options(
         if not 0 < timeout <= 600:
             raise UsageError("--timeout must be between 0 and 600 seconds")
         profile = replace(profile, timeouts=replace(profile.timeouts, connect=timeout))
+    if profile.cafile and cafile is None and not Path(profile.cafile).is_file():
+        raise ProfileError(
+            profile.source or profile.name,
+            "cafile",
+            f"no such file: {profile.cafile} (give --cafile to use another)",
+        )
     return profile
 
 
@@ -277,6 +318,11 @@ def _check(
 
 def exit_code(doc: dict[str, object]) -> int:
     """The exit code a report stands for; see the module docstring."""
+    expectations = doc.get("expectations")
+    if expectations:
+        assert isinstance(expectations, list)
+        holds = all(e["holds"] for e in expectations)
+        return EXIT_OK if holds else EXIT_EXPECTATIONS
     verdict = doc["verdict"]
     assert isinstance(verdict, dict)
     return STATUS_EXIT[Status(verdict["status"])]
@@ -384,6 +430,37 @@ def report_diff(
         else:
             typer.echo(diff.render_text(change))
     raise typer.Exit(EXIT_CHANGED if change["changed"] else EXIT_OK)
+
+
+@profiles_app.command("list")
+def profiles_list(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+) -> None:
+    """List the built-in profiles and your own, with what each is for."""
+    _setup_logging(debug)
+    with _reported_errors(debug):
+        from tabulate import tabulate
+
+        from netprobe.profile_loader import list_profiles, user_dir
+
+        rows = [[p.name, p.origin, p.description] for p in list_profiles()]
+        typer.echo(tabulate(rows, headers=["name", "from", "description"]))
+        typer.echo(f"\nYour own profiles go in {user_dir()}/NAME.toml.")
+
+
+@profiles_app.command("show")
+def profiles_show(
+    name: Annotated[str, typer.Argument(help="A profile name or a TOML file.")],
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+) -> None:
+    """Print a profile's TOML, after checking that it loads."""
+    _setup_logging(debug)
+    with _reported_errors(debug):
+        from netprobe.profile_loader import profile_text
+
+        where, text = profile_text(name)
+        typer.echo(f"# {where}")
+        typer.echo(text, nl=not text.endswith("\n"))
 
 
 def main() -> None:

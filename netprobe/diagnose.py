@@ -27,6 +27,28 @@ from netprobe.model import (
     Severity,
 )
 
+# Every code a finding can have. Codes are a contract: profiles expect them
+# and reports are compared by them, so a new finding adds its code here.
+FINDING_CODES = frozenset(
+    {
+        "nxdomain",
+        "null_mx",
+        "no_mail_host",
+        "dns_failure",
+        "implicit_mx",
+        "exchange_unresolved",
+        "no_connectivity",
+        "family_unreachable",
+        "port25_blocked",
+        "submission_blocked",
+        "exchange_down",
+        "intercepted",
+        "tls_problem",
+        "greeting_rejected",
+        "not_smtp",
+    }
+)
+
 # The word a finding uses for how a port is blocked, by outcome.
 HOW = {
     Outcome.FILTERED: "filtered",
