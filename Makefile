@@ -4,9 +4,11 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Debian packages the test network, the demo and the benchmark need.
+# Debian packages the test network, the demo and the benchmark need; a real
+# IMAP and POP3 server for the receiving side's tests; a browser that the
+# HTML report's test looks at the page with.
 DEBIAN_PACKAGES := postfix dnsmasq-base nftables iproute2 conntrack openssl \
-	swaks nmap libsasl2-modules sasl2-bin
+	swaks nmap libsasl2-modules sasl2-bin dovecot-imapd dovecot-pop3d chromium
 
 .PHONY: all venv deps check lint format-check types test test-fast demo bench clean
 

@@ -7,6 +7,7 @@ plain function of the one before it.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import logging
 import time
@@ -16,13 +17,14 @@ from datetime import UTC, datetime
 
 from netprobe import __version__
 from netprobe.advise import advise
-from netprobe.classify import classify
-from netprobe.diagnose import diagnose
+from netprobe.classify import classify, classify_mailbox
+from netprobe.diagnose import diagnose, diagnose_incoming
 from netprobe.domain import parse_domain
 from netprobe.expect import ProbeExpectation, evaluate
-from netprobe.model import CheckReport, MailRouting, Observation
-from netprobe.plan import plan
+from netprobe.model import CheckReport, MailboxObservation, MailRouting, Observation
+from netprobe.plan import plan, plan_mailbox
 from netprobe.probe import Prober
+from netprobe.probe_mailbox import MailboxProber
 from netprobe.profile import Profile
 from netprobe.resolve import ResolveConfig, resolve
 from netprobe.verdict import decide
@@ -34,7 +36,7 @@ log = logging.getLogger(__name__)
 class ProbeDone:
     """A probe has finished: the CLI's progress display hears of each one."""
 
-    observation: Observation
+    observation: Observation | MailboxObservation
     done: int
     total: int
 
@@ -80,6 +82,7 @@ async def run_check(target: str, options: CheckOptions) -> CheckReport:
             nameserver=options.nameserver,
             seed=options.seed,
             references=_references(profile),
+            receiving=profile.receiving,
         ),
     )
     log.debug("check.resolve complete routing=%s", resolution.routing)
@@ -97,19 +100,35 @@ async def run_check(target: str, options: CheckOptions) -> CheckReport:
     )
 
     specs = plan(resolution, profile)
+    mailbox_specs = plan_mailbox(resolution, profile)
     if resolution.routing is MailRouting.NULL_MX:
         # RFC 7505 3: the domain says it takes no mail; probing is pointless.
-        specs = ()
+        specs, mailbox_specs = (), ()
     probe_started = time.monotonic()
-    observations = await Prober(profile).run(specs, _counter(options, len(specs)))
+    # Both kinds of probe share one Prober: its round trips, so that a
+    # silent port is given up on as soon as either side has measured the
+    # path, and its concurrency limits.
+    prober = Prober(profile)
+    finished = _counter(options, len(specs) + len(mailbox_specs))
+    observations, mailbox_observations = await asyncio.gather(
+        prober.run(specs, finished),
+        MailboxProber(prober, profile.timeouts).run(mailbox_specs, finished),
+    )
     probe_seconds = time.monotonic() - probe_started
-    log.debug("check.probe complete probes=%d", len(observations))
+    log.debug(
+        "check.probe complete probes=%d mailbox=%d",
+        len(observations),
+        len(mailbox_observations),
+    )
 
     results = classify(observations)
+    mailbox_results = tuple(classify_mailbox(o) for o in mailbox_observations)
     findings = diagnose(resolution, results)
-    advice = advise(resolution, results, findings)
+    if profile.receiving:
+        findings += diagnose_incoming(resolution, mailbox_results)
+    advice = advise(resolution, results, findings, mailbox_results)
     verdict = decide(domain.display, findings, advice)
-    expectations = evaluate(profile.expectations, results, (), findings)
+    expectations = evaluate(profile.expectations, results, mailbox_results, findings)
     return CheckReport(
         target=domain.ascii,
         display_target=domain.display,
@@ -125,21 +144,27 @@ async def run_check(target: str, options: CheckOptions) -> CheckReport:
         settings={
             "profile": profile.source or profile.name,
             "ports": [p.number for p in profile.ports],
+            "receiving_ports": [p.number for p in profile.receiving_ports]
+            if profile.receiving
+            else [],
             "resolver": resolution.resolver,
             "cafile": profile.cafile,
         },
+        mailbox_results=mailbox_results,
         expectations=expectations,
         skipped=_skipped(),
     )
 
 
-def _counter(options: CheckOptions, total: int) -> Callable[[Observation], None] | None:
+def _counter(
+    options: CheckOptions, total: int
+) -> Callable[[Observation | MailboxObservation], None] | None:
     progress = options.progress
     if progress is None:
         return None
     done = 0
 
-    def finished(observation: Observation) -> None:
+    def finished(observation: Observation | MailboxObservation) -> None:
         nonlocal done
         done += 1
         progress(ProbeDone(observation, done, total))

@@ -18,6 +18,7 @@ from netprobe.model import (
     DnsStatus,
     Family,
     Finding,
+    MailboxResult,
     MailRouting,
     Outcome,
     ProbeResult,
@@ -46,6 +47,9 @@ FINDING_CODES = frozenset(
         "tls_problem",
         "greeting_rejected",
         "not_smtp",
+        "incoming_not_found",
+        "incoming_blocked",
+        "incoming_problem",
     }
 )
 
@@ -72,7 +76,7 @@ def _answered(result: ProbeResult) -> bool:
     return result.observation.connected
 
 
-def _families(results: Iterable[ProbeResult]) -> tuple[Family, ...]:
+def _families(results: Iterable[ProbeResult | MailboxResult]) -> tuple[Family, ...]:
     present = {r.spec.family for r in results}
     return tuple(f for f in Family if f in present)
 
@@ -458,3 +462,87 @@ def _greeting_findings(results: Sequence[ProbeResult]) -> list[Finding]:
             )
         )
     return findings
+
+
+# --- the receiving side ------------------------------------------------------
+
+
+def _describe_mailbox(result: MailboxResult) -> str:
+    spec = result.spec
+    return f"{spec.host} [{spec.address}]:{spec.port} {result.outcome.value}" + (
+        f" ({result.detail})" if result.detail else ""
+    )
+
+
+def diagnose_incoming(
+    resolution: Resolution, results: Sequence[MailboxResult]
+) -> tuple[Finding, ...]:
+    """Findings about fetching mail, for a check that probed the receiving
+    side: no IMAP or POP3 host found, none reachable, or reachable only
+    without working TLS."""
+    domain = resolution.display_name
+    if resolution.routing in (
+        MailRouting.NXDOMAIN,
+        MailRouting.NULL_MX,
+        MailRouting.DNS_FAILURE,
+    ):
+        return ()
+    if not resolution.mailbox_hosts:
+        return (
+            Finding(
+                "incoming_not_found",
+                Severity.INFO,
+                f"No IMAP or POP3 server found for {domain} (no RFC 6186 SRV "
+                "records, no imap./pop./mail. names): the provider may only "
+                "offer webmail, or names its server otherwise.",
+                Confidence.MEDIUM,
+            ),
+        )
+    if not results:
+        return ()
+    if not any(r.observation.connected for r in results):
+        how = Counter(HOW.get(r.outcome, r.outcome.value) for r in results).most_common(
+            1
+        )[0][0]
+        return (
+            Finding(
+                "incoming_blocked",
+                Severity.PROBLEM,
+                "No IMAP or POP3 port of the mail host could be reached: "
+                f"connections are {_HOW_WORDS.get(how, how)}.",
+                Confidence.HIGH,
+                tuple(_describe_mailbox(r) for r in results[:8]),
+                how=how,
+                families=_families(results),
+                hosts=tuple(dict.fromkeys(r.spec.host for r in results)),
+            ),
+        )
+    problems = [
+        r
+        for r in results
+        if r.observation.connected
+        and (
+            not r.works
+            or r.starttls is False
+            or (r.observation.tls is not None and not r.observation.tls.verified)
+        )
+    ]
+    if not problems:
+        return ()
+    secure = [
+        r
+        for r in results
+        if r.works and r.observation.tls is not None and r.observation.tls.verified
+    ]
+    return (
+        Finding(
+            "incoming_problem",
+            Severity.INFO if secure else Severity.WARNING,
+            "Some IMAP or POP3 ports answer without working TLS, refuse the "
+            "connection or do not speak the protocol"
+            + ("; others work." if secure else ": none can be used safely."),
+            Confidence.HIGH,
+            tuple(_describe_mailbox(r) for r in problems),
+            hosts=tuple(dict.fromkeys(r.spec.host for r in problems)),
+        ),
+    )
