@@ -16,6 +16,9 @@ Exit codes (documented in the README, tested in tests/test_cli.py):
         version of the report schema
 
 ``report diff A B`` exits 0 when nothing changed and 1 when something did.
+``check --domains FILE`` exits with the worst of its domains' codes, in the
+order 0 < 1 < 4 < 3 < 5 (see ``WORST_LAST``); lines that are not domains
+are reported on standard error and skipped.
 
 Every error is one line on standard error; ``--debug`` adds the traceback.
 """
@@ -27,7 +30,7 @@ import contextlib
 import logging
 import sys
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -150,10 +153,27 @@ def parse_port(text: str) -> PortSpec:
 
 @app.command()
 def check(  # noqa: PLR0917 - typer maps each option to a parameter
-    domain: Annotated[str, typer.Argument(help="The mail domain, e.g. example.com.")],
+    domain: Annotated[
+        str | None,
+        typer.Argument(help="The mail domain, e.g. example.com.", show_default=False),
+    ] = None,
+    domains: Annotated[
+        Path | None,
+        typer.Option(
+            "--domains",
+            help="Check every domain in FILE (one a line, # comments) and write "
+            "JSON Lines, one report a line.",
+            dir_okay=False,
+        ),
+    ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(help="With --domains: how many domains to check at once."),
+    ] = 4,
     fmt: Annotated[
-        Format, typer.Option("--format", "-f", help="Output format.")
-    ] = Format.TEXT,
+        Format | None,
+        typer.Option("--format", "-f", help="Output format [default: text]."),
+    ] = None,
     profile_name: Annotated[
         str | None,
         typer.Option(
@@ -225,7 +245,12 @@ def check(  # noqa: PLR0917 - typer maps each option to a parameter
         from netprobe.check import CheckOptions
         from netprobe.domain import parse_domain
 
-        parse_domain(domain)  # refuse a bad name before anything else happens
+        if (domain is None) == (domains is None):
+            raise UsageError("give a DOMAIN or --domains FILE, not both nor neither")
+        if domain is not None:
+            parse_domain(domain)  # refuse a bad name before anything else happens
+        if not 1 <= jobs <= 64:
+            raise UsageError("--jobs must be between 1 and 64")
         profile = _profile_from_options(
             _base_profile(profile_name),
             ports=port or [],
@@ -235,15 +260,16 @@ def check(  # noqa: PLR0917 - typer maps each option to a parameter
             timeout=timeout,
         )
         options = CheckOptions(profile=profile, nameserver=resolver, seed=seed)
-        code = _check(
-            domain,
-            options,
-            fmt,
-            output,
-            save=not no_save,
-            verbose=verbose,
-            redact=redact,
-        )
+        out = _Output(output, save=not no_save, verbose=verbose, redact=redact)
+        if domains is not None:
+            if fmt not in (None, Format.JSON):
+                raise UsageError(
+                    "--domains writes JSON Lines; --format cannot change it"
+                )
+            code = _check_many(domains, options, jobs, out)
+        else:
+            assert domain is not None
+            code = _check(domain, options, fmt or Format.TEXT, out)
     raise typer.Exit(code)
 
 
@@ -286,34 +312,118 @@ def _profile_from_options(
     return profile
 
 
-def _check(
-    domain: str,
-    options: CheckOptions,
-    fmt: Format,
-    output: Path | None,
-    *,
-    save: bool,
-    verbose: bool,
-    redact: bool,
-) -> int:
-    from netprobe.check import run_check
-    from netprobe.report import document, formats, store
+@dataclass(frozen=True)
+class _Output:
+    """Where and how a check's report goes, besides standard output."""
 
-    report = asyncio.run(run_check(domain, options))
+    path: Path | None
+    save: bool
+    verbose: bool
+    redact: bool
+
+
+def _check(domain: str, options: CheckOptions, fmt: Format, out: _Output) -> int:
+    from netprobe.check import ProbeDone, run_check
+    from netprobe.report import document, formats, store
+    from netprobe.terminal import ProgressLine, wants_color
+
+    # The progress line is drawn from the probe stage's callback; the
+    # library itself never writes to the terminal.
+    progress = ProgressLine(sys.stderr)
+
+    def show(event: ProbeDone) -> None:
+        spec = event.observation.spec
+        progress.show(
+            f"probing {event.done}/{event.total}: {spec.host} port {spec.port}"
+        )
+
+    if progress.enabled:
+        progress.show(f"checking {domain} ...")
+        options = replace(options, progress=show)
+    try:
+        report = asyncio.run(run_check(domain, options))
+    finally:
+        progress.clear()
     doc = document.to_document(report)
 
     # Save first: a report on disk survives whatever happens to the terminal.
-    if save:
+    if out.save:
         saved = store.save_document(doc)
         log.info("saved report %s", saved)
-    if redact:
+    if out.redact:
         doc = _redacted(doc)
-    if output is not None:
-        rendered = formats.render(doc, formats.for_path(output, fmt), verbose=verbose)
-        store.write_atomic(output, rendered)
+    if out.path is not None:
+        rendered = formats.render(
+            doc, formats.for_path(out.path, fmt), verbose=out.verbose
+        )
+        store.write_atomic(out.path, rendered)
 
-    typer.echo(formats.render(doc, fmt, verbose=verbose), nl=False)
+    color = wants_color(sys.stdout, options.profile.color)
+    typer.echo(formats.render(doc, fmt, verbose=out.verbose, color=color), nl=False)
     return exit_code(doc)
+
+
+# The order in which a batch's exit codes are "worse": a blocked network is
+# worse than a domain that takes no mail, and an expectation that does not
+# hold is what a pipeline asked about, so it outranks all.
+WORST_LAST = (EXIT_OK, EXIT_DEGRADED, EXIT_NO_MAIL, EXIT_BLOCKED, EXIT_EXPECTATIONS)
+
+
+def _check_many(path: Path, options: CheckOptions, jobs: int, out: _Output) -> int:
+    import json
+
+    from netprobe.batch import check_many, read_domains
+    from netprobe.report import document, store
+    from netprobe.terminal import ProgressLine, bar
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise UsageError(f"--domains {path}: {problem}") from None
+    names, skipped = read_domains(text)
+    for line in skipped:
+        typer.echo(
+            f"netprobe: warning: {path}:{line.number}: {line.text!r} is not a "
+            f"domain ({line.reason}); skipped",
+            err=True,
+        )
+    if not names:
+        raise UsageError(f"--domains {path}: no domains in the file")
+
+    progress = ProgressLine(sys.stderr)
+    progress.show(f"{bar(0, len(names))} 0/{len(names)} domains")
+
+    def finished(done: int, total: int) -> None:
+        progress.show(f"{bar(done, total)} {done}/{total} domains")
+
+    lines: list[str] = []
+    codes: list[int] = []
+
+    async def run() -> None:
+        async for report in check_many(names, options, jobs, finished):
+            doc = document.to_document(report)
+            if out.save:
+                store.save_document(doc)
+            if out.redact:
+                doc = _redacted(doc)
+            codes.append(exit_code(doc))
+            line = json.dumps(doc, ensure_ascii=False)
+            if out.path is None:
+                # Lines go to stdout between redraws of the progress line.
+                progress.clear()
+                typer.echo(line)
+                progress.show(progress.last)
+            else:
+                lines.append(line)
+
+    try:
+        asyncio.run(run())
+    finally:
+        progress.clear()
+    if out.path is not None:
+        store.write_atomic(out.path, "".join(f"{line}\n" for line in lines))
+    return max(codes, key=WORST_LAST.index)
 
 
 def exit_code(doc: dict[str, object]) -> int:
