@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 DEBIAN_PACKAGES := postfix dnsmasq-base nftables iproute2 conntrack openssl \
 	swaks nmap libsasl2-modules sasl2-bin dovecot-imapd dovecot-pop3d chromium
 
-.PHONY: all venv deps check lint format-check types test test-fast demo bench clean
+.PHONY: all venv deps check lint format-check types test test-fast demo bench clean pyz
 
 all: check
 
@@ -35,10 +35,10 @@ deps:
 	fi
 
 lint: venv
-	$(BIN)/ruff check netprobe tests
+	$(BIN)/ruff check netprobe tests tools
 
 format-check: venv
-	$(BIN)/ruff format --check netprobe tests
+	$(BIN)/ruff format --check netprobe tests tools
 
 types: venv
 	$(BIN)/mypy
@@ -50,6 +50,10 @@ test-fast: venv
 	$(BIN)/pytest -m 'not network'
 
 check: lint format-check types test
+
+# One file a support desk can send: python3 dist/netprobe.pyz check example.com
+pyz: venv
+	$(BIN)/python tools/pyz.py dist/netprobe.pyz
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

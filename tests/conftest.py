@@ -54,3 +54,19 @@ def _documents_follow_the_schema(monkeypatch: pytest.MonkeyPatch) -> None:
         return wrapper
 
     monkeypatch.setattr(document, "to_document", validating(document.to_document))
+
+
+@pytest.fixture(scope="session")
+def netprobe_pyz(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """netprobe built as one file by the same script as ``make pyz``."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).parent.parent
+    output = tmp_path_factory.mktemp("dist") / "netprobe.pyz"
+    subprocess.run(
+        [sys.executable, str(root / "tools" / "pyz.py"), str(output)],
+        check=True,
+        capture_output=True,
+    )
+    return output
