@@ -13,7 +13,6 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from netprobe.report.text import advice_setting
 from netprobe.report.untrusted import printable
 
 _HEADLINES = {
@@ -75,6 +74,7 @@ h2 { font-size: 20px; margin: 36px 0 12px; padding-bottom: 6px;
   background: var(--soft); min-width: 150px; }
 .hop h3 { margin: 0 0 2px; font-size: 15px; word-break: break-all; }
 .hop .role { font-size: 13px; color: var(--muted); margin-bottom: 8px; }
+.path > .hop { align-self: center; }
 .arrow { align-self: center; font-size: 26px; color: var(--muted); }
 .servers { display: flex; flex-direction: column; gap: 10px; flex: 1; }
 .chip { display: inline-block; font-size: 13px; border-radius: 999px;
@@ -92,6 +92,8 @@ td.bad { color: var(--bad); font-weight: 600; }
   minmax(320px, 1fr)); gap: 14px; }
 .setting { border: 1px solid var(--line); border-radius: 10px; padding: 14px 16px; }
 .setting.first { border: 2px solid var(--ok); }
+.badge { display: inline-block; font-size: 12px; font-weight: 600; color: #fff;
+  background: var(--ok); border-radius: 4px; padding: 1px 8px; margin-bottom: 6px; }
 .setting h3 { margin: 0 0 8px; font-size: 16px; }
 .setting dl { display: grid; grid-template-columns: auto 1fr; gap: 2px 14px;
   margin: 0 0 8px; }
@@ -118,7 +120,8 @@ def _chip(probe: dict[str, Any]) -> str:
     outcome = probe["outcome"]
     kind = "good" if _good(outcome) else "bad"
     words = _OUTCOME_WORDS.get(outcome, outcome)
-    return f'<span class="chip {kind}">port {_e(probe["port"])}: {_e(words)}</span>'
+    port = f"port {probe['port']} {probe['service']}"
+    return f'<span class="chip {kind}">{_e(port)}: {_e(words)}</span>'
 
 
 def _verdict(document: dict[str, Any]) -> list[str]:
@@ -130,9 +133,12 @@ def _verdict(document: dict[str, Any]) -> list[str]:
     ]
     out += [f"<p>{_e(s)}</p>" for s in document["verdict"]["sentences"]]
     out.append("</section>")
-    if document["findings"]:
+    # Findings the verdict already says in full are not repeated.
+    said = set(document["verdict"]["sentences"])
+    findings = [f for f in document["findings"] if f["summary"] not in said]
+    if findings:
         out.append('<ul class="findings">')
-        for f in document["findings"]:
+        for f in findings:
             out.append(
                 f'<li class="{_e(f["severity"])}">{_e(f["summary"])} '
                 f'<span class="code">{_e(f["code"])}</span></li>'
@@ -232,16 +238,16 @@ def _settings(document: dict[str, Any]) -> list[str]:
             continue
         login = {True: "your login", False: "none", None: "as your provider says"}
         css = "setting first" if first else "setting"
+        badge = '<div class="badge">Recommended</div>' if first else ""
         security = _SECURITY_WORDS.get(a["security"] or "none", a["security"])
         first = False
         out.append(
-            f'<div class="{css}"><h3>{_e(_setting_title(a))}</h3><dl>'
+            f'<div class="{css}">{badge}<h3>{_e(_setting_title(a))}</h3><dl>'
             f"<dt>Server</dt><dd>{_e(a['host'])}</dd>"
             f"<dt>Port</dt><dd>{_e(a['port'])}</dd>"
             f"<dt>Security</dt><dd>{_e(security)}</dd>"
             f"<dt>Sign in</dt><dd>{_e(login[a['login']])}</dd></dl>"
-            f"<p>{_e(a['reason'])}</p>"
-            f'<p class="code">{_e(advice_setting(a))}</p></div>'
+            f"<p>{_e(a['reason'])}</p></div>"
         )
     out.append("</div>")
     return out
