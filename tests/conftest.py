@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from netprobe.report import document
+from netprobe.report import document, redact
 from tests.support.pki import MailCA, make_ca
 
 SCHEMA_PATH = Path(__file__).parent.parent / "netprobe/schema/report.schema.json"
@@ -54,6 +54,7 @@ def _documents_follow_the_schema(monkeypatch: pytest.MonkeyPatch) -> None:
         return wrapper
 
     monkeypatch.setattr(document, "to_document", validating(document.to_document))
+    monkeypatch.setattr(redact, "redact", validating(redact.redact))
 
 
 @pytest.fixture(scope="session")

@@ -141,18 +141,17 @@ def render(document: dict[str, Any], verbose: bool = False, color: bool = False)
         held = sum(1 for e in expectations if e["holds"])
         lines.append(f"Expectations: {held} of {len(expectations)} hold")
         for e in expectations:
-            mark = (
-                _paint("ok  ", _GREEN, color)
-                if e["holds"]
-                else _paint("FAIL", _RED, color)
-            )
+            mark = "[ok  ]" if e["holds"] else "[FAIL]"
             seen = "" if e["holds"] else f": {printable(e['seen'])}"
-            lines += textwrap.wrap(
-                f"[{mark}] {printable(e['name'])}{seen}",
-                _WIDTH + (len(mark) - 4),
+            wrapped = textwrap.wrap(
+                f"{mark} {printable(e['name'])}{seen}",
+                _WIDTH,
                 initial_indent="  ",
                 subsequent_indent="         ",
             )
+            colour = _GREEN if e["holds"] else _RED
+            wrapped[0] = wrapped[0].replace(mark, _paint(mark, colour, color), 1)
+            lines += wrapped
         lines.append("")
 
     for skipped in document.get("skipped", []):
