@@ -41,7 +41,7 @@ _ROLE_WORDS = {
     "exchange": "receives mail for the domain (MX)",
     "submission": "takes mail from mail programs",
     "reference": "well-known server, for comparison",
-    "incoming": "holds your mailbox (IMAP/POP3)",
+    "incoming": "checked for your mailbox (IMAP/POP3)",
 }
 
 _STYLE = """
@@ -229,7 +229,11 @@ def _settings(document: dict[str, Any]) -> list[str]:
     if not advice:
         return []
     out = ["<h2>What to set in your mail program</h2>", '<div class="settings">']
-    first = True
+    # The best setting of each kind: sending, and fetching when probed.
+    recommended = {
+        next((id(a) for a in advice if a["purpose"] == kind), None)
+        for kind in ("submission", "incoming")
+    }
     for a in advice:
         if a["host"] is None:
             out.append(
@@ -237,10 +241,10 @@ def _settings(document: dict[str, Any]) -> list[str]:
             )
             continue
         login = {True: "your login", False: "none", None: "as your provider says"}
-        css = "setting first" if first else "setting"
-        badge = '<div class="badge">Recommended</div>' if first else ""
+        best = id(a) in recommended
+        css = "setting first" if best else "setting"
+        badge = '<div class="badge">Recommended</div>' if best else ""
         security = _SECURITY_WORDS.get(a["security"] or "none", a["security"])
-        first = False
         out.append(
             f'<div class="{css}">{badge}<h3>{_e(_setting_title(a))}</h3><dl>'
             f"<dt>Server</dt><dd>{_e(a['host'])}</dd>"
