@@ -101,6 +101,19 @@ class _Lines:
         self._ready.clear()
 
 
+class _Laps:
+    """Records how long each step took since the one before, by name."""
+
+    def __init__(self, timings: dict[str, float]) -> None:
+        self._timings = timings
+        self._mark = time.monotonic()
+
+    def __call__(self, step: str) -> None:
+        now = time.monotonic()
+        self._timings[step] = now - self._mark
+        self._mark = now
+
+
 class _Seen:
     """What a conversation has seen so far; frozen into an observation."""
 
@@ -228,14 +241,7 @@ class MailboxProber:
         seen: _Seen,
         timings: dict[str, float],
     ) -> None:
-        mark = time.monotonic()
-
-        def lap(step: str) -> None:
-            nonlocal mark
-            now = time.monotonic()
-            timings[step] = now - mark
-            mark = now
-
+        lap = _Laps(timings)
         implicit = spec.service.implicit_tls
         if implicit:
             await self._handshake(lines, spec, seen, "tls")
@@ -308,14 +314,7 @@ class MailboxProber:
         seen: _Seen,
         timings: dict[str, float],
     ) -> None:
-        mark = time.monotonic()
-
-        def lap(step: str) -> None:
-            nonlocal mark
-            now = time.monotonic()
-            timings[step] = now - mark
-            mark = now
-
+        lap = _Laps(timings)
         implicit = spec.service.implicit_tls
         if implicit:
             await self._handshake(lines, spec, seen, "tls")
