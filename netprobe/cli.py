@@ -1,6 +1,7 @@
 """The command line. Thin: options in, a pipeline call, a rendering out.
 
-Exit codes (documented in the README, tested in tests/test_cli.py):
+Exit codes (documented in the README; tested in tests/test_cli.py and beside
+each feature: test_profiles, test_reports, test_terminal_and_batch):
 
     0   nothing wrong
     1   a problem was found, but a working setup exists (the advice says which)
