@@ -82,7 +82,10 @@ class ReplyReader:
         while True:
             end = self._buffer.find(b"\n")
             if end < 0:
-                if len(self._buffer) > MAX_LINE_OCTETS:
+                # The CR of a CRLF may arrive before its LF; it is not part
+                # of the line, so where the bytes were split cannot decide
+                # whether a line fits.
+                if len(self._buffer.removesuffix(b"\r")) > MAX_LINE_OCTETS:
                     raise ReplyError("line too long", self._buffer)
                 return replies
             line = self._buffer[:end].rstrip(b"\r")
