@@ -22,6 +22,10 @@ MAX_LINE_OCTETS = 1000
 MAX_REPLY_LINES = 100
 
 _REPLY_LINE = re.compile(rb"^([2-5][0-9][0-9])([ -])(.*)$")
+# What the start of a reply line can be before its LF has arrived: a prefix
+# of a code, then a separator and text, or only the CR of a bare "220".
+# Anything else will never become a reply, however long one waits.
+_REPLY_START = re.compile(rb"(?:[2-5](?:[0-9](?:[0-9](?:[ -].*|\r*))?)?)?", re.DOTALL)
 
 
 class ReplyError(ValueError):
@@ -87,6 +91,8 @@ class ReplyReader:
                 # whether a line fits.
                 if len(self._buffer.removesuffix(b"\r")) > MAX_LINE_OCTETS:
                     raise ReplyError("line too long", self._buffer)
+                if not _REPLY_START.fullmatch(self._buffer):
+                    raise ReplyError("not an SMTP reply line", self._buffer)
                 return replies
             line = self._buffer[:end].rstrip(b"\r")
             self._buffer = self._buffer[end + 1 :]
