@@ -145,11 +145,15 @@ class Extensions:
         keywords: dict[str, tuple[str, ...]] = {}
         # The first line is the server's name and greeting, not a keyword.
         for line in reply.lines[1:]:
-            words = line.replace("=", " ", 1).split()
+            words = line.split()
             if not words:
                 continue
-            keyword = words[0].upper()
-            params = tuple(w.upper() if keyword == "AUTH" else w for w in words[1:])
+            # Only an "=" in the keyword itself is the legacy separator; in
+            # a parameter it is data (RFC 9422 LIMITS: RCPTMAX=100).
+            keyword, _, first = words[0].partition("=")
+            keyword = keyword.upper()
+            rest = [first, *words[1:]] if first else words[1:]
+            params = tuple(w.upper() if keyword == "AUTH" else w for w in rest)
             keywords[keyword] = keywords.get(keyword, ()) + params
         return cls(keywords)
 

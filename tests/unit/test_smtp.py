@@ -430,9 +430,6 @@ def test_extensions_blank_lines_are_ignored() -> None:
     assert Extensions.from_reply(ehlo_reply("", "   ", "DSN")).names() == ["DSN"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the first '=' anywhere in the line is made a space"
-)
 def test_extensions_equals_sign_in_a_parameter_is_kept() -> None:
     # RFC 9422 LIMITS: the parameters are NAME=VALUE pairs; only the legacy
     # "AUTH=" keyword form has its "=" taken as a separator.
