@@ -182,8 +182,12 @@ def order_exchanges(
     for preference, name in records:
         by_preference.setdefault(preference, []).append(name)
     ordered: list[tuple[int, str]] = []
+    seen: set[str] = set()
     for preference in sorted(by_preference):
-        names = list(dict.fromkeys(by_preference[preference]))
+        # A host listed again at a higher preference is the same host, not a
+        # fallback: keep it only where it comes first.
+        names = [n for n in dict.fromkeys(by_preference[preference]) if n not in seen]
+        seen.update(names)
         rng.shuffle(names)
         ordered.extend((preference, name) for name in names)
     return ordered

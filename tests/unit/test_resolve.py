@@ -82,10 +82,6 @@ def test_order_exchanges_duplicate_record_is_kept_once() -> None:
     assert ordered == [(10, "mx1.whaler.example"), (20, "mx2.whaler.example")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a name listed at two preferences is kept at both",
-)
 def test_order_exchanges_name_at_two_preferences_is_kept_at_the_lowest() -> None:
     # An MTA tries each host once (RFC 5321 5.1); a second entry further
     # down the list is the same host, not a fallback.
