@@ -73,9 +73,11 @@ def parse_nameserver(text: str) -> tuple[str, int]:
 
     address, port = text.strip(), 53
     if address.startswith("["):
-        inside, _, rest = address[1:].partition("]")
+        inside, bracket, rest = address[1:].partition("]")
+        if not bracket or rest[:1] not in ("", ":"):
+            raise UsageError(f"--resolver {text!r}: write [IPV6]:PORT")
         address = inside
-        if rest.startswith(":"):
+        if rest:
             port = _port(text, rest[1:])
     elif address.count(":") == 1:
         address, _, port_text = address.partition(":")

@@ -171,12 +171,11 @@ def test_parse_nameserver_invalid_text_raises_usage_error(text: str) -> None:
     assert caught.value.exit_code == 2
 
 
-@pytest.mark.xfail(
-    strict=True, reason="text after the closing bracket or a missing ']' is ignored"
-)
 @pytest.mark.parametrize(
     "text", ["[2001:db8::53]5353", "[2001:db8::53]junk", "[2001:db8::53"]
 )
 def test_parse_nameserver_malformed_brackets_raise_usage_error(text: str) -> None:
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError) as caught:
         parse_nameserver(text)
+
+    assert repr(text) in str(caught.value)
