@@ -367,11 +367,6 @@ def test_classify_greeting_covered_by_wildcard_name_is_not_an_impostor() -> None
     assert classify(observations)[0].outcome is Outcome.OPEN
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a greeting naming another host probed at the same address is "
-    "taken for an impostor",
-)
 def test_classify_two_names_on_one_server_with_per_port_greetings_stay_open() -> None:
     # One address, two names (MX and submission), a greeting per service:
     # 25 says mx1, 587 and 465 say smtp. Every greeting names a host that
@@ -407,3 +402,15 @@ def test_families_lists_the_probed_families_in_enum_order() -> None:
 
     assert families(results) == (Family.IPV4, Family.IPV6)
     assert families(results[:1]) == (Family.IPV4,)
+
+
+def test_classify_redirect_of_a_server_with_two_names_is_still_intercepted() -> None:
+    observations = [
+        smtp_session(make_spec(host, port, MX1_V4, roles), name, tls=verified_tls(name))
+        for host, roles in ((MX1, (Role.EXCHANGE,)), (SMTP, (Role.SUBMISSION,)))
+        for port, name in ((25, ISP_RELAY), (587, SMTP))
+    ]
+
+    outcomes = [r.outcome for r in classify(observations)]
+
+    assert outcomes == [Outcome.INTERCEPTED, Outcome.OPEN] * 2
