@@ -52,8 +52,10 @@ def make_host(name: str, *addresses: str, queries: Sequence[DnsQuery] = ()) -> H
     return Host(name, tuple(addresses), tuple(queries))
 
 
-def make_exchange(name: str, preference: int, *addresses: str) -> Exchange:
-    return Exchange(make_host(name, *addresses), preference)
+def make_exchange(
+    name: str, preference: int, *addresses: str, queries: Sequence[DnsQuery] = ()
+) -> Exchange:
+    return Exchange(make_host(name, *addresses, queries=queries), preference)
 
 
 def make_submission_host(
