@@ -168,9 +168,6 @@ def test_port25_blocked_over_both_families_names_neither() -> None:
     assert "only" not in blocked.summary
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a family where nothing answers counts as one where 25 works"
-)
 def test_port25_blocked_with_ipv6_dead_does_not_say_ipv4_only() -> None:
     # Nothing answers over IPv6 at all, so "over IPv4 only" would tell the
     # user that 25 works over IPv6, which nothing shows.
