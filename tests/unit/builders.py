@@ -12,9 +12,12 @@ import errno
 from collections.abc import Sequence
 
 from netprobe.model import (
+    Advice,
+    CheckReport,
     DnsQuery,
     DnsStatus,
     Exchange,
+    Finding,
     Host,
     MailRouting,
     Observation,
@@ -25,8 +28,10 @@ from netprobe.model import (
     Resolution,
     Role,
     Service,
+    Status,
     SubmissionHost,
     TlsInfo,
+    Verdict,
 )
 from netprobe.plan import family_of
 
@@ -284,4 +289,32 @@ def open_submission(
         starttls=None if spec.service.implicit_tls else starttls,
         auth=("PLAIN", "LOGIN"),
         tls=tls if starttls or spec.service.implicit_tls else None,
+    )
+
+
+# --- a whole check -----------------------------------------------------------
+
+
+def make_report(
+    results: Sequence[ProbeResult],
+    *,
+    resolution: Resolution | None = None,
+    findings: Sequence[Finding] = (),
+    advice: Sequence[Advice] = (),
+    verdict: Verdict | None = None,
+    display_target: str = DOMAIN,
+) -> CheckReport:
+    return CheckReport(
+        target=DOMAIN,
+        display_target=display_target,
+        started="2024-05-01T12:00:00+00:00",
+        seconds=1.25,
+        resolution=resolution or make_resolution(),
+        results=tuple(results),
+        findings=tuple(findings),
+        advice=tuple(advice),
+        verdict=verdict or Verdict(Status.OK, ("All good.",)),
+        tool_version="0.0.test",
+        probe_seconds=1.1,
+        settings={"profile": "default", "ports": [25, 587, 465]},
     )
