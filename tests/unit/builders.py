@@ -40,6 +40,7 @@ MX1 = "mx1.whaler.example"
 MX2 = "mx2.whaler.example"
 SMTP = "smtp.whaler.example"
 ISP_RELAY = "mail.isp.example"
+REFERENCE = "mx.reference.example"
 
 MX1_V4 = "203.0.113.10"
 MX1_V6 = "2001:db8:113::10"

@@ -31,6 +31,7 @@ from tests.unit.builders import (
     MX1_V6,
     MX2,
     MX2_V4,
+    REFERENCE,
     REFERENCE_V4,
     SMTP,
     SMTP_V4,
@@ -45,8 +46,6 @@ from tests.unit.builders import (
     open_submission,
     unverified_tls,
 )
-
-REFERENCE = "mx.reference.example"
 
 
 def whaler(*, v6: bool = False) -> Resolution:

@@ -11,6 +11,7 @@ from tests.unit.builders import (
     MX1_V6,
     MX2,
     MX2_V4,
+    REFERENCE,
     REFERENCE_V4,
     SMTP,
     SMTP_V4,
@@ -19,8 +20,6 @@ from tests.unit.builders import (
     make_resolution,
     make_submission_host,
 )
-
-REFERENCE = "mx.reference.example"
 
 
 def keys(specs: tuple[ProbeSpec, ...]) -> list[tuple[str, str, int]]:
