@@ -288,7 +288,10 @@ def _port25_findings(results: Sequence[ProbeResult]) -> list[Finding]:
 
 
 def _families_text(blocked: Sequence[Family], results: Sequence[ProbeResult]) -> str:
-    probed = _families(results)
+    # "Over IPv4 only" says 25 works over the other family; a family where
+    # nothing answers at all shows nothing of the kind.
+    dead = _dead_families(results)
+    probed = [f for f in _families(results) if f not in dead]
     if len(probed) < 2 or len(blocked) == len(probed):
         return ""
     return f" over {_family_word(blocked[0])} only"
