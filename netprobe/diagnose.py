@@ -46,8 +46,13 @@ _HOW_WORDS = {
 
 
 def _answered(result: ProbeResult) -> bool:
-    """The far end, or something in its place, answered the SYN."""
+    """The far end, or something in its place, completed a connection."""
     return result.observation.connected
+
+
+def _alive(result: ProbeResult) -> bool:
+    """Something answered the SYN: a connection, or a TCP reset."""
+    return result.observation.connected or result.outcome is Outcome.REFUSED
 
 
 def _families(results: Iterable[ProbeResult]) -> tuple[Family, ...]:
@@ -189,7 +194,7 @@ def _dns_findings(resolution: Resolution) -> list[Finding]:
 
 def _connectivity_findings(results: Sequence[ProbeResult]) -> list[Finding]:
     findings = []
-    if not any(_answered(r) or r.outcome is Outcome.REFUSED for r in results):
+    if not any(_alive(r) for r in results):
         findings.append(
             Finding(
                 "no_connectivity",
@@ -206,7 +211,7 @@ def _connectivity_findings(results: Sequence[ProbeResult]) -> list[Finding]:
     # are not read as blocks of individual ports.
     for family in Family:
         mine = [r for r in results if r.spec.family is family]
-        if mine and not any(_answered(r) or r.outcome is Outcome.REFUSED for r in mine):
+        if mine and not any(_alive(r) for r in mine):
             findings.append(
                 Finding(
                     "family_unreachable",
@@ -230,7 +235,7 @@ def _dead_families(results: Sequence[ProbeResult]) -> set[Family]:
         f
         for f in Family
         if (mine := [r for r in results if r.spec.family is f])
-        and not any(_answered(r) or r.outcome is Outcome.REFUSED for r in mine)
+        and not any(_alive(r) for r in mine)
     }
 
 
@@ -260,11 +265,15 @@ def _port25_findings(results: Sequence[ProbeResult]) -> list[Finding]:
         others = [
             r
             for r in results
-            if r.spec.family is family and r.spec.port != 25 and _answered(r)
+            if r.spec.family is family and r.spec.port != 25 and _alive(r)
         ]
         if not others:
             continue
-        same_hosts_answer |= any(r.spec.address in addresses for r in others)
+        # A completed connection to the same host is proof it is up; a reset
+        # alone could come from the same filter, so it only counts as likely.
+        same_hosts_answer |= any(
+            r.spec.address in addresses and _answered(r) for r in others
+        )
         blocked_families.append(family)
         how_counts.update(HOW[r.outcome] for r in mine)
         evidence += [_describe(r) for r in mine]
@@ -341,11 +350,15 @@ def _exchange_findings(
         others = [r for r in results if r.spec.host != name and _answered(r)]
         if not mine or any(_answered(r) for r in mine) or not others:
             continue
-        role = "primary exchange" if preference == primary else "exchange"
+        # A reset from some ports proves the host is up: its silent ports
+        # are then a matter for the port findings, not a dead host.
         if all(r.outcome is Outcome.REFUSED for r in mine):
             state = "refuses every port: no mail service runs there"
-        else:
+        elif not any(_alive(r) for r in mine):
             state = "answers on no port: that server is down or unreachable"
+        else:
+            continue
+        role = "primary exchange" if preference == primary else "exchange"
         findings.append(
             Finding(
                 "exchange_down",

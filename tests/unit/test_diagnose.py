@@ -195,10 +195,22 @@ def test_port25_open_on_one_exchange_is_not_blocked() -> None:
     assert "port25_blocked" not in codes(diagnose(whaler(), results))
 
 
-def test_port25_blocked_without_anything_else_answering_is_not_concluded() -> None:
+def test_port25_blocked_with_only_a_reset_elsewhere_is_medium_confidence() -> None:
+    # The reset on 587 shows the host is up, so the silence on 25 is a
+    # filter; a reset alone is weaker proof than a completed connection.
     results = [
         exchange_25(MX1, MX1_V4, Outcome.FILTERED),
         make_result(make_spec(MX1, 587, MX1_V4), Outcome.REFUSED),
+    ]
+
+    [finding] = [f for f in diagnose(whaler(), results) if f.code == "port25_blocked"]
+    assert finding.confidence is Confidence.MEDIUM
+
+
+def test_port25_blocked_without_anything_else_answering_is_not_concluded() -> None:
+    results = [
+        exchange_25(MX1, MX1_V4, Outcome.FILTERED),
+        make_result(make_spec(MX1, 587, MX1_V4), Outcome.FILTERED),
     ]
 
     assert "port25_blocked" not in codes(diagnose(whaler(), results))
@@ -286,9 +298,6 @@ def test_one_exchange_silent_while_the_other_answers_is_exchange_down() -> None:
     assert "no_connectivity" not in codes(findings)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a TCP reset from the exchange is not taken as an answer"
-)
 def test_exchange_resetting_587_while_25_is_silent_is_not_down() -> None:
     # The usual MX runs only port 25: 587 and 465 answer with a reset. When
     # the network drops 25, the resets prove the exchange is up.

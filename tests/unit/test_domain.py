@@ -82,3 +82,8 @@ def test_parse_domain_invalid_name_is_a_usage_error_with_exit_code_2() -> None:
         parse_domain("localhost")
 
     assert caught.value.exit_code == 2
+
+
+def test_parse_domain_two_trailing_dots_is_an_empty_label() -> None:
+    with pytest.raises(InvalidDomainError, match="empty label"):
+        parse_domain("whaler.example..")
