@@ -460,7 +460,9 @@ def _sender_inside(
             return True, "a local name and no address"
         if {org_domain(n) for n in names} & org_domains:
             return True, "a name within the organisation and no address"
-    return False, "an outside sender"
+    if line.from_addr is not None:
+        return False, f"{line.from_addr} is a public address outside it"
+    return False, "no address, and a name outside it"
 
 
 def _trust(
