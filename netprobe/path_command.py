@@ -5,7 +5,8 @@ reads one message (or just its header block) from a file or from standard
 input (``-``), renders the journey and writes it to standard output or to
 ``--output``. Exit codes: 0 when the input was read (a message without
 ``Received:`` lines included, which is reported, not refused); 2 for usage
-errors and input that cannot be read or is not a message. Errors are one
+errors and input that cannot be read or is not a message; 73 when the report
+cannot be written (the project's code for that). Errors are one
 ``netprobe: error: ...`` line on standard error, never a traceback.
 """
 
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["path_command"]
 
 EXIT_USAGE = 2
+EXIT_REPORT = 73
 
 _MESSAGE_HELP = "Message file (.eml, or headers only); '-' reads standard input."
 _FORMAT_HELP = "Output format: text, json, markdown or html."
@@ -36,9 +38,9 @@ _OUTPUT_HELP = "Write the report to this file instead of standard output."
 _MAX_INPUT = 64 * 1024 * 1024
 
 
-def _fail(message: str) -> typer.Exit:
+def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     typer.echo(f"netprobe: error: {message}", err=True)
-    return typer.Exit(EXIT_USAGE)
+    return typer.Exit(code)
 
 
 def _read(message: str) -> bytes:
@@ -88,4 +90,4 @@ def path_command(
         output.write_text(report, encoding="utf-8")
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise _fail(f"cannot write {output}: {reason}") from None
+        raise _fail(f"cannot write {output}: {reason}", EXIT_REPORT) from None
