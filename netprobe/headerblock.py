@@ -48,6 +48,10 @@ class HeaderBlock:
         found = self.get_all(name)
         return found[0].value if found else None
 
+    def first_raw(self, name: str) -> str | None:
+        found = self.get_all(name)
+        return found[0].raw.strip() if found else None
+
     @property
     def received(self) -> tuple[str, ...]:
         """Received values, newest first (the order in the message)."""

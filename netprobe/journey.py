@@ -596,7 +596,9 @@ def _summary_headers(block: HeaderBlock) -> SummaryHeaders:
         values = [f.value for f in block.get_all(name) if f.value]
         return ", ".join(values) if values else None
 
-    date_text = block.first("Date")
+    # The raw text, not the decoded value: the email package rewrites a Date
+    # without a zone as "-0000", which would turn "zone unknown" into UTC.
+    date_text = block.first_raw("Date")
     stamp = parse_date(date_text) if date_text else None
     return SummaryHeaders(
         from_=joined("From"),
