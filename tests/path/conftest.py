@@ -41,3 +41,18 @@ def corpus() -> Path:
 
 def read_message(name: str) -> bytes:
     return (corpus_dir() / name).read_bytes()
+
+
+UNDERSTOOD_KEY = pytest.StashKey[tuple[int, int, int]]()
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    figure = config.stash.get(UNDERSTOOD_KEY, None)
+    if figure is not None:
+        understood, dated, total = figure
+        terminalreporter.write_line(
+            f"netprobe path: {understood} of {total} Received lines in the "
+            f"header corpus understood ({dated} with a readable date)"
+        )
