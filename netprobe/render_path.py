@@ -54,6 +54,20 @@ class OutputFormat(enum.StrEnum):
 # Cells
 # ---------------------------------------------------------------------------
 
+# C0 and C1 controls (an ESC in a header would drive the reader's terminal)
+# and the bidirectional overrides (which reorder what is shown, CVE-2021-42574).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _safe(text: str) -> str:
+    """Make header text inert for a terminal or a page (shown as \\xNN)."""
+    return _UNSAFE.sub(_escape_char, text)
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
 
 def _when(line: ReceivedLine) -> str:
     if line.date is None:
@@ -164,21 +178,20 @@ def _rows(journey: Journey) -> list[list[str]]:
     rows: list[list[str]] = []
     for hop in journey.hops:
         line = hop.line
-        rows.append(
-            [
-                str(hop.index),
-                _from_cell(line),
-                line.by or "",
-                _with_cell(line),
-                _tls_cell(line),
-                line.queue_id or "",
-                line.recipient or "",
-                _when(line) if line.understood else "",
-                _delay_cell(hop) if line.understood else "",
-                _trust_cell(hop),
-                _link_cell(hop),
-            ]
+        cells = (
+            str(hop.index),
+            _from_cell(line),
+            line.by or "",
+            _with_cell(line),
+            _tls_cell(line),
+            line.queue_id or "",
+            line.recipient or "",
+            _when(line) if line.understood else "",
+            _delay_cell(hop) if line.understood else "",
+            _trust_cell(hop),
+            _link_cell(hop),
         )
+        rows.append([_safe(cell) for cell in cells])
     return rows
 
 
@@ -195,7 +208,7 @@ def _header_rows(journey: Journey) -> list[tuple[str, str]]:
         ("Message-ID", head.message_id),
         ("Return-Path", head.return_path),
     ]
-    return [(name, value) for name, value in pairs if value]
+    return [(name, _safe(value)) for name, value in pairs if value]
 
 
 # ---------------------------------------------------------------------------
@@ -429,6 +442,10 @@ def _auth_words(journey: Journey) -> list[str]:
 
 def describe(journey: Journey) -> list[str]:
     """The journey in plain sentences, most important first."""
+    return [_safe(sentence) for sentence in _sentences(journey)]
+
+
+def _sentences(journey: Journey) -> list[str]:
     words = [_count_words(journey)]
     if journey.submission is not None:
         words.extend(_submission_words(journey.submission, journey))
@@ -509,7 +526,7 @@ def render_markdown(journey: Journey) -> str:
     parts.append("\n".join(f"- {_md(s)}" for s in describe(journey)))
     if journey.hops:
         raw = "\n".join(
-            f"#{h.index}: {' '.join(h.line.raw.split())}" for h in journey.hops
+            f"#{h.index}: {_safe(' '.join(h.line.raw.split()))}" for h in journey.hops
         )
         parts.append("<details><summary>Received lines as written</summary>")
         parts.append(_fence(raw))
@@ -576,7 +593,7 @@ def render_html(journey: Journey) -> str:
     if journey.hops:
         out.append("<h2>Received lines as written</h2>")
         for hop in journey.hops:
-            raw = " ".join(hop.line.raw.split())
+            raw = _safe(" ".join(hop.line.raw.split()))
             out.append(f"<pre>#{hop.index}: {_h(raw)}</pre>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
