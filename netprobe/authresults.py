@@ -5,6 +5,9 @@ receiving systems wrote. Which ``Authentication-Results`` field can be
 believed is decided by the caller from the trust boundary of the path
 (RFC 8601 section 7.1: only fields added by the receiving organisation, under
 its own authserv-id, mean anything).
+
+Limitation: ARC seals and message signatures are reported as written, not
+verified; verifying them needs the signers' DNS keys (RFC 8617 section 5.2).
 """
 
 from __future__ import annotations

@@ -219,8 +219,9 @@ class Journey:
 # ---------------------------------------------------------------------------
 
 # Second-level labels under which country-code TLDs register names
-# ("example.co.uk"). Without the Public Suffix List this is an
-# approximation; it only has to tell one organisation from another.
+# ("example.co.uk"). It only has to tell one organisation from another.
+# Limitation: without the Public Suffix List, hosts under shared suffixes
+# such as "github.io" or "herokuapp.com" are taken for one organisation.
 _SECOND_LEVEL = frozenset(
     {"co", "com", "net", "org", "ac", "gov", "edu", "ne", "or", "go", "gob"}
     | {"mil", "nic", "ltd", "plc", "sch", "gen"}
@@ -381,8 +382,10 @@ def _explain_break(
         reason = "mailbox retrieval (POP3/IMAP): names the server it polled"
         return Link(LinkStatus.HARMLESS, reason, index)
     local_name = any(_is_localhost(n) for n in names)
-    if (line.from_addr and _loopback(line.from_addr)) or (
-        local_name and line.from_addr is None
+    if (
+        (line.from_addr and _loopback(line.from_addr))
+        or (local_name and line.from_addr is None)
+        or line.local_socket
     ):
         reason = "re-injection on the same host (content filter or local agent)"
         return Link(LinkStatus.HARMLESS, reason, index)
@@ -429,7 +432,12 @@ def _in_networks(addr: str | None, networks: tuple[IPNetwork, ...]) -> bool:
 def _sender_inside(
     line: ReceivedLine, org_domains: set[str], options: PathOptions
 ) -> tuple[bool, str]:
-    """Is the host that handed this hop over inside the receiving side?"""
+    """Is the host that handed this hop over inside the receiving side?
+
+    Limitation: without ``trusted_networks`` this is inferred, so an
+    organisation whose internal relays use public addresses under unrelated
+    reverse names is cut at the first such relay.
+    """
     if line.kind is LineKind.NOTE:
         return True, "a stamp with no sending host"
     if options.trusted_networks:

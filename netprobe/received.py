@@ -386,6 +386,7 @@ class ReceivedLine:
     zone_known: bool = False
     date_text: str | None = None
     retrieval: bool = False
+    local_socket: bool = False
     note: str | None = None
     comments: tuple[str, ...] = ()
     problems: tuple[str, ...] = field(default=())
@@ -672,7 +673,7 @@ def _read_from(tokens: list[Token]) -> _FromInfo:
             addr, port = normalize_address(info.name)
             if addr:
                 info.addr, info.port, info.addr_style = addr, port, "name"
-    pending_literal_prefix: str | None = None
+    claiming = False
     if rest and tokens[0].end == rest[0].start and rest[0].kind is TokenKind.COMMENT:
         # TIS smap and Juniper smtpd glue the address to the reverse name:
         # "from host.example(192.0.2.1)"; the HELO, if any, comes later.
@@ -686,7 +687,6 @@ def _read_from(tokens: list[Token]) -> _FromInfo:
                 info.addr, info.port, info.addr_style = addr, port, "outside"
             elif tok.text.lower() in {"local", "unix socket"}:
                 info.local_socket = True
-            pending_literal_prefix = None
         elif tok.kind is TokenKind.ATOM:
             word = tok.text
             if word.startswith(":") and word[1:].isdigit():
@@ -697,13 +697,13 @@ def _read_from(tokens: list[Token]) -> _FromInfo:
                 info.auth_evidence = "webmail login " + word
                 info.extra.append(word)
             elif word.lower() == "be" and idx >= 2 and _claiming(rest, idx):
-                pending_literal_prefix = "claiming"
+                claiming = True
             else:
                 info.extra.append(word)
-        elif tok.kind is TokenKind.QUOTED and pending_literal_prefix == "claiming":
+        elif tok.kind is TokenKind.QUOTED and claiming:
             # TIS/Juniper smtpd: 'from host(ip), claiming to be "helo"'.
             info.helo, info.helo_command = tok.text, "HELO"
-            pending_literal_prefix = None
+            claiming = False
     return info
 
 
@@ -1179,6 +1179,7 @@ def _build_line(
         zone_known=stamp.zone_known if stamp else False,
         date_text=stamp.text if stamp else None,
         retrieval=retrieval,
+        local_socket=info.local_socket,
         note=note,
         comments=tuple(clauses.comments) + tuple(extra_notes),
         problems=tuple(problems),

@@ -655,6 +655,7 @@ def _hop_dict(hop: Hop) -> dict[str, Any]:
         },
         "trust": hop.trust.value,
         "retrieval": line.retrieval,
+        "local_socket": line.local_socket,
         "note": line.note,
         "comments": list(line.comments),
         "problems": list(line.problems),

@@ -331,3 +331,13 @@ def test_received_fetchmail_line_is_a_retrieval() -> None:
     )
     assert line.retrieval and line.protocol == "POP3"
     assert line.from_addr == "192.0.2.3"
+
+
+def test_received_cyrus_unix_socket_is_a_local_socket() -> None:
+    line = parse_received(
+        "from mx.example ([unix socket]) by mx.example (Cyrus v2.3.14) with LMTPA; "
+        "Tue, 21 Jul 2009 14:34:14 +0200"
+    )
+    assert line.local_socket
+    assert line.protocol == "LMTPA"
+    assert line.from_addr is None
