@@ -58,15 +58,16 @@ def _address_kind(text: str) -> ClientNetwork | None:
     # RFC 3849), which stand for public addresses in examples and in the
     # project's test network; so the ranges are listed here explicitly.
     if addr.is_loopback:
-        return ClientNetwork(NetworkKind.LOOPBACK, "loopback: the same host")
+        return ClientNetwork(NetworkKind.LOOPBACK, "the same host")
     if addr.is_link_local:
-        return ClientNetwork(NetworkKind.LINK_LOCAL, "link-local address")
+        return ClientNetwork(NetworkKind.LINK_LOCAL, "valid on one network link only")
     if addr in _CGNAT:
         return ClientNetwork(
-            NetworkKind.CGNAT, "RFC 6598 shared space (carrier-grade NAT)"
+            NetworkKind.CGNAT,
+            "RFC 6598 shared address space, typical of mobile carriers",
         )
     if any(addr in net for net in _PRIVATE_NETS):
-        return ClientNetwork(NetworkKind.PRIVATE, "private address (RFC 1918/4193)")
+        return ClientNetwork(NetworkKind.PRIVATE, "RFC 1918 or RFC 4193 address")
     if addr.is_unspecified:
         return ClientNetwork(NetworkKind.UNKNOWN, "unspecified address")
     return None
@@ -130,17 +131,34 @@ _NAME_HINTS: tuple[tuple[NetworkKind, re.Pattern[str]], ...] = (
 )
 
 
-def classify_client(addr: str | None, rdns: str | None) -> ClientNetwork:
-    """Say what kind of network ``addr`` (with reverse name ``rdns``) is in."""
+def _name_hint(name: str) -> tuple[NetworkKind, str] | None:
+    for kind, pattern in _NAME_HINTS:
+        match = pattern.search(name.rstrip("."))
+        if match:
+            return kind, match.group(0).strip(".-")
+    return None
+
+
+def classify_client(
+    addr: str | None, rdns: str | None, helo: str | None = None
+) -> ClientNetwork:
+    """Say what kind of network ``addr`` (with reverse name ``rdns``) is in.
+
+    The HELO name is used only when there is no reverse name, and said to be
+    the client's own claim.
+    """
     by_address = _address_kind(addr) if addr else None
     if by_address is not None:
         return by_address
     if rdns:
-        for kind, pattern in _NAME_HINTS:
-            match = pattern.search(rdns.rstrip("."))
-            if match:
-                word = match.group(0).strip(".-")
-                return ClientNetwork(kind, f"reverse name {rdns} ({word!r})")
+        hint = _name_hint(rdns)
+        if hint is not None:
+            return ClientNetwork(hint[0], f"reverse name {rdns} ({hint[1]!r})")
+    elif helo and "." in helo and not helo.startswith("["):
+        hint = _name_hint(helo)
+        if hint is not None:
+            reason = f"HELO name {helo} ({hint[1]!r}), as the client claims"
+            return ClientNetwork(hint[0], reason)
     if addr and _address(addr) is not None:
         reason = f"reverse name {rdns} says nothing more" if rdns else "no reverse name"
         return ClientNetwork(NetworkKind.PUBLIC, reason)

@@ -552,9 +552,10 @@ def _submission(hops: list[Hop]) -> Submission | None:
     line = entry.line
     client: ReceivedLine = line
     from_hop: int | None = None
-    if line.kind is LineKind.NOTE:
-        # A local submission: the network that matters is the one the
-        # origin host used to hand the message on.
+    local_entry = line.from_addr is None or _loopback(line.from_addr)
+    if line.kind is LineKind.NOTE or local_entry:
+        # A local submission (a note, or SMTP on loopback): the network that
+        # matters is the one the origin host used to hand the message on.
         # Relays on loopback (content filters, sendmail's MSP) stay on the
         # origin host, so the first hop with another address is taken.
         onward = next(
@@ -586,7 +587,7 @@ def _submission(hops: list[Hop]) -> Submission | None:
         client_helo=client.from_helo,
         client_addr=client.from_addr,
         client_rdns=client.from_rdns,
-        network=classify_client(client.from_addr, client.from_rdns),
+        network=classify_client(client.from_addr, client.from_rdns, client.from_helo),
         desktop_client=_desktop_helo(client.from_helo),
         tls=line.tls,
         tls_version=line.tls_version,

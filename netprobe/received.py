@@ -411,6 +411,18 @@ _QMAIL_NOTE = re.compile(
 _OFMIPD_NOTE = re.compile(r"^ofmipd\s+(?P<addr>\S+)$", re.IGNORECASE)
 
 
+def _qmail_note(pid: str, how: str) -> str:
+    # qmail-queue's own stamp says which program called it (qmail FAQ 5.x).
+    words = " ".join(how.lower().split())
+    if words.startswith("by uid"):
+        return f"local submission through qmail-inject ({words[3:]}, qmail {pid})"
+    if words == "from network":
+        return f"qmail-smtpd accepted it from the network (qmail {pid})"
+    if words == "by alias":
+        return f"qmail forwarded it for an alias (qmail {pid})"
+    return f"qmail generated a bounce (qmail {pid})"
+
+
 @dataclass
 class _Clauses:
     """Top-level clauses in the order met; repeated keywords are kept apart."""
@@ -1024,7 +1036,7 @@ def parse_received(value: str) -> ReceivedLine:
         qmail = _QMAIL_NOTE.match(lead)
         ofmipd = _OFMIPD_NOTE.match(lead)
         if qmail:
-            note = f"qmail {qmail.group('pid')} invoked {qmail.group('how')}"
+            note = _qmail_note(qmail.group("pid"), qmail.group("how"))
             if qmail.group("net"):
                 net_addr, _, net_name = qmail.group("net").partition("/")
                 note_addr = normalize_address(net_addr)[0]

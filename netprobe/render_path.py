@@ -237,6 +237,15 @@ def _count_words(journey: Journey) -> str:
     return f"{total} Received {noun}: " + ", ".join(parts) + "."
 
 
+def _who(helo: str | None, rdns: str | None, addr: str | None) -> str:
+    parts = (
+        f'"{helo}"' if helo else None,
+        rdns if rdns != addr else None,
+        f"[{addr}]" if addr else None,
+    )
+    return " ".join(p for p in parts if p)
+
+
 def _submission_words(sub: Submission, journey: Journey) -> list[str]:
     words: list[str] = []
     at = sub.entered_at or "a host that did not record its name"
@@ -244,30 +253,18 @@ def _submission_words(sub: Submission, journey: Journey) -> list[str]:
     entry = journey.hops[sub.hop_index - 1].line
     if entry.date is not None:
         when = f", at {_when(entry)}"
-    client = " ".join(
-        p
-        for p in (
-            f'"{sub.client_helo}"' if sub.client_helo else None,
-            sub.client_rdns,
-            f"[{sub.client_addr}]" if sub.client_addr else None,
-        )
-        if p
-    )
+    client = _who(sub.client_helo, sub.client_rdns, sub.client_addr)
+    entry_client = _who(entry.from_helo, entry.from_rdns, entry.from_addr)
     if entry.kind is LineKind.NOTE:
         words.append(
-            f"It entered the mail system on {at} by {sub.method} (hop "
-            f"#{sub.hop_index}){when}."
+            f"It entered the mail system on {at} (hop #{sub.hop_index}){when}: "
+            f"{sub.method}."
         )
-        if sub.network_from_hop is not None:
-            words.append(
-                f"The origin host handed it on from {client} (hop "
-                f"#{sub.network_from_hop}): {sub.network.kind}, "
-                f"{sub.network.reason}."
-            )
+        words.extend(_origin_words(sub, client))
         return words
     words.append(
         f"It entered the mail system at {at} (hop #{sub.hop_index}){when}: "
-        f"{client or 'an unrecorded client'} handed it over by {sub.method}."
+        f"{entry_client or 'an unrecorded client'} handed it over by {sub.method}."
     )
     if sub.authenticated:
         user = f", as {sub.auth_user}" if sub.auth_user else ""
@@ -278,7 +275,10 @@ def _submission_words(sub: Submission, journey: Journey) -> list[str]:
             "client's address (an internal network or a relay that trusts it), "
             "or the earlier stamps are missing."
         )
-    words.append(f"Client network: {sub.network.kind} ({sub.network.reason}).")
+    if sub.network_from_hop is not None:
+        words.extend(_origin_words(sub, client))
+    else:
+        words.append(f"Client network: {sub.network.kind} ({sub.network.reason}).")
     if sub.desktop_client:
         words.append(
             f'The client greeted as "{sub.client_helo}", a bare machine name: '
@@ -298,6 +298,15 @@ def _submission_words(sub: Submission, journey: Journey) -> list[str]:
     return words
 
 
+def _origin_words(sub: Submission, client: str) -> list[str]:
+    if sub.network_from_hop is None:
+        return []
+    return [
+        f"The origin host handed it on from {client} (hop "
+        f"#{sub.network_from_hop}): {sub.network.kind} ({sub.network.reason})."
+    ]
+
+
 def _boundary_words(journey: Journey) -> list[str]:
     boundary = journey.boundary
     if boundary is None:
@@ -308,15 +317,7 @@ def _boundary_words(journey: Journey) -> list[str]:
             "stamp was written by hosts on the receiving side, as far as the "
             "headers tell."
         ]
-    sender = " ".join(
-        p
-        for p in (
-            f'"{boundary.sender_helo}"' if boundary.sender_helo else None,
-            boundary.sender_rdns,
-            f"[{boundary.sender_addr}]" if boundary.sender_addr else None,
-        )
-        if p
-    )
+    sender = _who(boundary.sender_helo, boundary.sender_rdns, boundary.sender_addr)
     domains = ", ".join(journey.receiving_domains)
     org = f" ({domains})" if domains else ""
     how = "by the trusted networks given" if boundary.configured else boundary.reason
