@@ -34,6 +34,14 @@ def load_annotated(name: str) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def corpus_params(values: list[Any], prefix: str) -> list[Any]:
+    """Parameters for a corpus-driven test, or one clear skip without it."""
+    if not values:
+        reason = f"header corpus not found at {CORPUS} (shared/ beside the clone)"
+        return [pytest.param(None, marks=pytest.mark.skip(reason=reason))]
+    return [pytest.param(v, id=f"{prefix}-{v}") for v in values]
+
+
 @pytest.fixture
 def corpus() -> Path:
     return corpus_dir()

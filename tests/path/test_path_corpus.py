@@ -9,7 +9,7 @@ import pytest
 
 from netprobe.journey import journey_from_bytes
 from netprobe.render_path import OutputFormat, render
-from tests.path.conftest import CORPUS, UNDERSTOOD_KEY
+from tests.path.conftest import CORPUS, UNDERSTOOD_KEY, corpus_params
 
 MESSAGES = sorted(p.name for p in CORPUS.glob("*.eml")) if CORPUS.is_dir() else []
 # SOURCES.md: 57 messages, 291 Received headers.
@@ -17,7 +17,7 @@ CORPUS_RECEIVED = 291
 FLOOR = 0.95
 
 
-@pytest.mark.parametrize("name", MESSAGES)
+@pytest.mark.parametrize("name", corpus_params(MESSAGES, "msg"))
 @pytest.mark.parametrize("fmt", list(OutputFormat))
 def test_corpus_message_renders_without_error(
     corpus: Path, name: str, fmt: OutputFormat

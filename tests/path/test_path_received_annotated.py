@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from netprobe.received import LineKind, ReceivedLine, parse_received
-from tests.path.conftest import corpus_dir, load_annotated
+from tests.path.conftest import corpus_dir, corpus_params, load_annotated
 
 STALWART: list[dict[str, Any]] = load_annotated("stalwart_received.json") or []
 SA_DATA: dict[str, Any] = load_annotated("sa_rcvd_parser.json") or {"cases": []}
@@ -139,9 +139,7 @@ def _stalwart_expected(expected: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@pytest.mark.parametrize(
-    "index", range(len(STALWART)), ids=[f"stalwart-{i}" for i in range(len(STALWART))]
-)
+@pytest.mark.parametrize("index", corpus_params(list(range(len(STALWART))), "stalwart"))
 def test_received_stalwart_case_matches_annotation(index: int) -> None:
     corpus_dir()
     case = STALWART[index]
@@ -179,9 +177,7 @@ def test_received_stalwart_case_matches_annotation(index: int) -> None:
             assert mine[key] == ours, key
 
 
-@pytest.mark.parametrize(
-    "index", range(len(SA_CASES)), ids=[f"sa-{i}" for i in range(len(SA_CASES))]
-)
+@pytest.mark.parametrize("index", corpus_params(list(range(len(SA_CASES))), "sa"))
 def test_received_spamassassin_case_matches_annotation(index: int) -> None:
     corpus_dir()
     case = SA_CASES[index]

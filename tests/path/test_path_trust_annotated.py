@@ -16,7 +16,7 @@ import pytest
 
 from netprobe.headerblock import read_header_block
 from netprobe.journey import Hop, IPNetwork, PathOptions, Trust, build_journey
-from tests.path.conftest import corpus_dir, load_annotated
+from tests.path.conftest import corpus_dir, corpus_params, load_annotated
 
 DATA: dict[str, Any] = load_annotated("sa_trust_path.json") or {"cases": []}
 CASES: list[dict[str, Any]] = DATA["cases"]
@@ -64,7 +64,7 @@ def _addr(hop: Hop) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     return ipaddress.ip_address(hop.line.from_addr)
 
 
-@pytest.mark.parametrize("index", USABLE, ids=[f"trust-{i}" for i in USABLE])
+@pytest.mark.parametrize("index", corpus_params(USABLE, "trust"))
 def test_trust_spamassassin_case_splits_trusted_from_untrusted(index: int) -> None:
     corpus_dir()
     case = CASES[index]
