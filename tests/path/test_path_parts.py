@@ -98,7 +98,7 @@ def test_arc_sets_group_by_instance_and_check_cv() -> None:
         (None, None, NetworkKind.UNKNOWN),
     ],
 )
-def test_client_network_kind(
+def test_client_network_address_or_name_gives_kind(
     addr: str | None, rdns: str | None, kind: NetworkKind
 ) -> None:
     assert classify_client(addr, rdns).kind is kind

@@ -277,7 +277,7 @@ def test_received_comment_zone_is_ignored_in_favour_of_the_offset() -> None:
         ("unknown", (None, None)),
     ],
 )
-def test_normalize_address_forms(
+def test_normalize_address_written_forms_give_address_and_port(
     text: str, expected: tuple[str | None, int | None]
 ) -> None:
     assert normalize_address(text) == expected
