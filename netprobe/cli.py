@@ -244,5 +244,16 @@ def _check(
     return STATUS_EXIT[report.verdict.status]
 
 
+def _register_path() -> None:
+    # The header reader is its own module; importing it is cheap (stdlib
+    # email), so `netprobe --help` stays fast.
+    from netprobe.path_command import path_command
+
+    app.command("path")(path_command)
+
+
+_register_path()
+
+
 def main() -> None:
     app()

@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
 
+from netprobe.errors import UsageError
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["HeaderBlock", "HeaderField", "NotAMessageError", "read_header_block"]
 
 
-class NotAMessageError(ValueError):
+class NotAMessageError(UsageError):
     """The input has no header fields, so it is not an e-mail message."""
 
 
