@@ -139,22 +139,25 @@ SOURCE_ROOT = Path(__file__).resolve().parent.parent
 
 
 def spawn(argv: list[str], daemon: Daemon, log_path: Path) -> int:
-    """Start `argv + ["--ready-fd", N]` detached; return its PID when ready.
+    """Start a lab daemon detached and return its PID once it serves.
 
-    The program must write READY to descriptor N once it serves. Its PID is
-    recorded in the daemon's PID file; `ip netns exec` replaces itself with
-    the program, so that PID is the program's own.
+    The program gets `--ready-fd N --pid-file PATH` appended; it records its
+    own PID and then writes READY to descriptor N (announce_ready). Because
+    the daemon writes the PID file itself, `down` finds it even when the
+    `up` that started it was killed before this function returned.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    daemon.pid_file.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(SOURCE_ROOT), env.get("PYTHONPATH")])
     )
     ready_read, ready_write = os.pipe()
+    extra = ["--ready-fd", str(ready_write), "--pid-file", str(daemon.pid_file)]
     try:
         with log_path.open("ab") as log_file:
             process = subprocess.Popen(
-                [*argv, "--ready-fd", str(ready_write)],
+                [*argv, *extra],
                 pass_fds=(ready_write,),
                 stdin=subprocess.DEVNULL,
                 stdout=log_file,
@@ -176,14 +179,14 @@ def spawn(argv: list[str], daemon: Daemon, log_path: Path) -> int:
         process.kill()
         process.wait()
         raise LabError(f"{daemon.label} did not start; see {log_path}")
-    daemon.pid_file.parent.mkdir(parents=True, exist_ok=True)
-    daemon.pid_file.write_text(f"{process.pid}\n")
     log.debug("daemon.spawn label=%s pid=%s", daemon.label, process.pid)
     return process.pid
 
 
-def announce_ready(ready_fd: int | None) -> None:
-    """Tell the parent waiting in spawn() that this daemon now serves."""
+def announce_ready(ready_fd: int | None, pid_file: Path | None) -> None:
+    """Record this daemon's PID, then tell the parent waiting in spawn()."""
+    if pid_file is not None:
+        pid_file.write_text(f"{os.getpid()}\n")
     if ready_fd is not None:
         os.write(ready_fd, READY)
         os.close(ready_fd)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import errno
 import fcntl
 import logging
 import os
@@ -115,15 +116,18 @@ class Direction:
         try:
             os.write(self.sink, frame)
         except OSError as error:
-            # EIO while the far interface is down, EAGAIN when its queue is
-            # full: a wire would lose the frame just the same.
-            self._drop(error.strerror or str(error))
+            # EIO while the far interface is down (normal while the lab is
+            # being built), EAGAIN when its queue is full: a wire would lose
+            # the frame just the same.
+            level = logging.INFO if error.errno == errno.EIO else logging.WARNING
+            self._drop(error.strerror or str(error), level)
 
-    def _drop(self, reason: str) -> None:
+    def _drop(self, reason: str, level: int = logging.WARNING) -> None:
         self.dropped += 1
         # Logged sparsely: a flood of drops would otherwise fill the log.
         if self.dropped == 1 or self.dropped % 1000 == 0:
-            log.warning(
+            log.log(
+                level,
                 "forwarder.drop dir=%s reason=%s total=%d",
                 self.label,
                 reason,
@@ -156,18 +160,30 @@ class Forwarder:
             timeout = max(min(pending) - time.monotonic(), 0.0) if pending else -1
             events = poller.poll(timeout)
             now = time.monotonic()
-            for fd, _mask in events:
-                self._read(self.directions[fd], now)
+            for fd, mask in events:
+                if mask & (select.EPOLLERR | select.EPOLLHUP):
+                    # The device was deleted under us (its namespace went
+                    # away): there is no link left to forward for.
+                    log.info("forwarder.stop tap fd=%d is gone", fd)
+                    return
+                if not self._read(self.directions[fd], now):
+                    return
             for direction in self.directions.values():
                 direction.flush(time.monotonic())
 
-    def _read(self, direction: Direction, now: float) -> None:
+    def _read(self, direction: Direction, now: float) -> bool:
+        """Forward what `direction`'s TAP has; False when the TAP is gone."""
         for _ in range(BURST):
             try:
                 frame = os.read(direction.source, MAX_FRAME)
             except BlockingIOError:
-                return
+                return True
+            except OSError as error:
+                # EBADFD once the device is deleted; nothing to do but go.
+                log.info("forwarder.stop reading %s: %s", direction.label, error)
+                return False
             direction.push(frame, now, self.delay)
+        return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tap-b", required=True)
     parser.add_argument("--delay-file", type=Path, required=True)
     parser.add_argument("--ready-fd", type=int)
+    parser.add_argument("--pid-file", type=Path)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
@@ -188,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         forwarder.reload()
 
     signal.signal(signal.SIGHUP, on_hangup)
-    announce_ready(args.ready_fd)
+    announce_ready(args.ready_fd, args.pid_file)
     log.info("forwarder.start a=%s b=%s pid=%d", args.tap_a, args.tap_b, os.getpid())
     forwarder.run()
     return 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import socket
+from pathlib import Path
 
 from lab.daemons import announce_ready
 
@@ -36,10 +37,12 @@ def answer(query: bytes) -> bytes | None:
     return query[:2] + flags.to_bytes(2, "big") + counts + query[HEADER_SIZE:]
 
 
-def serve(address: str, ready_fd: int | None, port: int = 53) -> None:
+def serve(
+    address: str, ready_fd: int | None, pid_file: Path | None, port: int = 53
+) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind((address, port))
-        announce_ready(ready_fd)
+        announce_ready(ready_fd, pid_file)
         log.info("servfail.start address=%s port=%d", address, port)
         while True:
             query, client = sock.recvfrom(4096)
@@ -52,11 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lab.servfail")
     parser.add_argument("address")
     parser.add_argument("--ready-fd", type=int)
+    parser.add_argument("--pid-file", type=Path)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
-    serve(args.address, args.ready_fd)
+    serve(args.address, args.ready_fd, args.pid_file)
     return 0
 
 
