@@ -32,7 +32,6 @@ from lab import (
     delay,
     dns,
     firewall,
-    pki,
     postfix,
     prerequisites,
     topology,
@@ -155,6 +154,11 @@ class Lab:
         log.info("lab.up done in %.2fs", time.monotonic() - started)
 
     def _build(self, mode: Mode, family: Family) -> None:
+        # Imported here: `cryptography` is a dev dependency, and without it
+        # `status` and `down` must still work and `up` must say what is
+        # missing (prerequisites.check) rather than fail on import.
+        from lab import pki
+
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.run_dir.chmod(0o755)
         state = State(mode=mode, family=family)
@@ -181,6 +185,7 @@ class Lab:
         Raises LabError only after every step has been tried, naming what
         is still left.
         """
+        _require_root()
         started = time.monotonic()
         left = daemons.stop(self._daemons())
         # Processes still in a lab namespace were started there by the lab
@@ -296,5 +301,11 @@ class Lab:
         return ConnectResult(raw["outcome"], raw["seconds"], raw["greeting"])
 
     def _require_up(self) -> None:
+        _require_root()
         if not self.status().up:
             raise LabError("the lab is not up; run `python -m lab up` first")
+
+
+def _require_root() -> None:
+    if os.geteuid() != 0:
+        raise LabUnavailable(prerequisites.NOT_ROOT)

@@ -38,6 +38,7 @@ SASL_PLUGINS = {
     "liblogin.so": "libsasl2-modules",
 }
 TUN_DEVICE = Path("/dev/net/tun")
+NOT_ROOT = "the lab needs root (network namespaces, nftables, TAP devices)"
 
 
 def missing_tools(tools: dict[str, str]) -> list[str]:
@@ -71,7 +72,7 @@ def missing_sasl_plugins() -> list[str]:
 def check(test_tools: bool = False) -> tuple[bool, str]:
     """Whether the lab can be built here and, if not, the first reason why."""
     if os.geteuid() != 0:
-        return False, "the lab needs root (network namespaces, nftables, TAP)"
+        return False, NOT_ROOT
     missing = missing_tools(TOOLS)
     if test_tools:
         missing += missing_tools(TEST_TOOLS)
