@@ -1,8 +1,10 @@
-"""Stopping the daemons the lab started, by the PID each one recorded.
+"""Starting the lab's daemons, and stopping them by the PID each recorded.
 
-The lab never looks processes up by name: it reads the PID file a daemon
-wrote in the run directory, checks that the PID still belongs to the program
-it expects (PIDs are reused), signals it, and waits for it to go.
+Every daemon writes a PID file in the run directory (dnsmasq and Postfix by
+their own means, the lab's Python daemons through spawn/announce_ready).
+The lab never looks processes up by name: to stop one it reads that file,
+checks that the PID still runs the program it expects (PIDs are reused),
+signals it and waits for it to go.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ log = logging.getLogger(__name__)
 # dnsmasq both exit within a few milliseconds of SIGTERM.
 STOP_GRACE = 1.5
 POLL_INTERVAL = 0.02
+READY_TIMEOUT = 10.0
+READY = b"ready\n"
+# The package's parent directory, so `python -m lab.X` finds `lab` whatever
+# the caller's working directory or PYTHONPATH.
+SOURCE_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,10 @@ def read_pid(pid_file: Path) -> int | None:
 
 def is_running(pid: int) -> bool:
     """Whether `pid` exists and is not a zombie waiting to be reaped."""
+    # A daemon this process spawned is our child: reap it if it has ended.
+    # Others are reaped by init, here a PID 1 that takes its time.
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except (FileNotFoundError, ProcessLookupError):
@@ -129,13 +140,6 @@ def _signal(pid: int, signum: signal.Signals) -> bool:
     except ProcessLookupError:
         return False
     return True
-
-
-READY_TIMEOUT = 10.0
-READY = b"ready\n"
-# The package's parent directory, so `python -m lab.X` finds `lab` whatever
-# the caller's working directory or PYTHONPATH.
-SOURCE_ROOT = Path(__file__).resolve().parent.parent
 
 
 def spawn(argv: list[str], daemon: Daemon, log_path: Path) -> int:
