@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from lab.errors import CommandFailed, LabError
 
@@ -19,8 +19,12 @@ def run(
     input: str | None = None,
     check: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `argv` to completion, capturing its output as text."""
+    """Run `argv` to completion, capturing its output as text.
+
+    `env` replaces the environment (default: this process's own).
+    """
     log.debug("command.run argv=%s", argv)
     try:
         result = subprocess.run(
@@ -30,6 +34,7 @@ def run(
             text=True,
             timeout=timeout,
             check=False,
+            env=env,
         )
     except FileNotFoundError as error:
         raise LabError(f"cannot run {argv[0]}: not installed") from error
@@ -52,6 +57,9 @@ def run_in(
     input: str | None = None,
     check: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `argv` inside a network namespace (`ip netns exec`)."""
-    return run(netns_argv(namespace, argv), input=input, check=check, timeout=timeout)
+    return run(
+        netns_argv(namespace, argv), input=input, check=check, timeout=timeout, env=env
+    )

@@ -21,7 +21,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -267,11 +267,17 @@ class Lab:
         timeout: float = DEFAULT_TIMEOUT,
         input: str | None = None,
         check: bool = False,
+        env: Mapping[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        """Run a command inside one of the lab's namespaces."""
+        """Run a command inside one of the lab's namespaces.
+
+        Output is captured as text; `env` replaces the environment.
+        """
         if namespace not in A.NAMESPACES:
             raise LabError(f"{namespace!r} is not a lab namespace")
-        return run_in(namespace, argv, input=input, check=check, timeout=timeout)
+        return run_in(
+            namespace, argv, input=input, check=check, timeout=timeout, env=env
+        )
 
     def hotel_exec(
         self,
@@ -280,9 +286,12 @@ class Lab:
         timeout: float = DEFAULT_TIMEOUT,
         input: str | None = None,
         check: bool = False,
+        env: Mapping[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """Run a command on the hotel laptop (np-hotel)."""
-        return self.exec(A.HOTEL, argv, timeout=timeout, input=input, check=check)
+        return self.exec(
+            A.HOTEL, argv, timeout=timeout, input=input, check=check, env=env
+        )
 
     def hotel_argv(self, argv: Sequence[str]) -> list[str]:
         """The command line that runs `argv` on the hotel laptop, for Popen."""
