@@ -33,10 +33,10 @@ deps:
 	fi
 
 lint: venv
-	$(BIN)/ruff check netprobe tests
+	$(BIN)/ruff check netprobe lab tests
 
 format-check: venv
-	$(BIN)/ruff format --check netprobe tests
+	$(BIN)/ruff format --check netprobe lab tests
 
 types: venv
 	$(BIN)/mypy

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from lab_checks import dig
 
 from lab import Lab
 from lab.testing import require_lab
+from tests.lab.lab_checks import dig
 
 pytestmark = pytest.mark.network
 

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from lab_checks import leftovers, namespace_inodes
 
 from lab import Lab, LabError, Mode, delay, topology
 from lab import postfix as lab_postfix
+from tests.lab.lab_checks import leftovers, namespace_inodes
 
 pytestmark = pytest.mark.network
 
@@ -75,17 +75,18 @@ def test_down_twice_is_harmless(restore: Lab) -> None:
     assert not restore.status().anything
 
 
-def test_failed_up_takes_down_what_it_made(
-    restore: Lab, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_failed_up_takes_down_what_it_made(restore: Lab) -> None:
     restore.down()
 
     def broken_start(run_dir: Path) -> None:
         raise LabError("Postfix did not start (simulated)")
 
-    monkeypatch.setattr(lab_postfix, "start", broken_start)
-    with pytest.raises(LabError, match="simulated"):
-        restore.up()
+    # A context of its own: the patch must be gone before `restore` brings
+    # the lab back up, whatever order the fixtures are torn down in.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(lab_postfix, "start", broken_start)
+        with pytest.raises(LabError, match="simulated"):
+            restore.up()
 
     assert leftovers({}) == []
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from lab_checks import smtp_session
 
 from lab import SUBMISSION_PASSWORD, SUBMISSION_USER, Lab
 from lab.testing import require_lab
+from tests.lab.lab_checks import smtp_session
 
 pytestmark = pytest.mark.network
 
