@@ -350,12 +350,17 @@ def _exchange_findings(
         others = [r for r in results if r.spec.host != name and _answered(r)]
         if not mine or any(_answered(r) for r in mine) or not others:
             continue
-        # A reset from some ports proves the host is up: its silent ports
-        # are then a matter for the port findings, not a dead host.
-        if all(r.outcome is Outcome.REFUSED for r in mine):
-            state = "refuses every port: no mail service runs there"
-        elif not any(_alive(r) for r in mine):
+        # Port 25 working to another host shows the network lets it out, so
+        # this host's failures are its own. Without that, only total silence
+        # says "down": resets from some ports prove the host is up, and its
+        # port 25 is then a matter for port25_blocked.
+        port25_elsewhere = any(r.spec.service is Service.SMTP for r in others)
+        if not any(_alive(r) for r in mine):
             state = "answers on no port: that server is down or unreachable"
+        elif port25_elsewhere and all(r.outcome is Outcome.REFUSED for r in mine):
+            state = "refuses every port: no mail service runs there"
+        elif port25_elsewhere and all(r.outcome.blocked for r in mine):
+            state = "accepts no connection on any port"
         else:
             continue
         role = "primary exchange" if preference == primary else "exchange"
@@ -399,6 +404,8 @@ def _tls_findings(results: Sequence[ProbeResult]) -> list[Finding]:
     evidence = []
     hosts = []
     for r in results:
+        if r.outcome is Outcome.INTERCEPTED:
+            continue  # another machine's certificate: reported as intercepted
         tls = r.observation.tls
         problem = r.outcome is Outcome.TLS_FAILED or (
             tls is not None and not tls.verified
