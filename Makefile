@@ -4,9 +4,11 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Debian packages the test network, the demo and the benchmark need.
-DEBIAN_PACKAGES := postfix dnsmasq-base nftables iproute2 conntrack openssl \
-	swaks nmap libsasl2-modules sasl2-bin
+# Debian packages the test network, the demo and the benchmark need:
+# the lab itself, the tools its tests drive, and the peers the bench times.
+DEBIAN_PACKAGES := iproute2 nftables conntrack procps dnsmasq-base postfix \
+	sasl2-bin libsasl2-modules libsasl2-modules-db openssl \
+	bind9-dnsutils iputils-ping swaks nmap
 
 .PHONY: all venv deps check lint format-check types test test-fast demo bench clean
 
@@ -48,6 +50,16 @@ test-fast: venv
 	$(BIN)/pytest -m 'not network'
 
 check: lint format-check types test
+
+# The traveller's story in the test network (root): port 25 dropped by the
+# hotel's ISP, and what netprobe says about it.
+demo: deps venv
+	$(BIN)/python -m lab.demo
+
+# netprobe, swaks and nmap side by side in the test network (root), with
+# 0 and 50 ms one-way delay; prints medians.
+bench: deps venv
+	$(BIN)/python -m lab.bench
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
