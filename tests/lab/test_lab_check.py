@@ -40,7 +40,7 @@ def check(lab: Lab, domain: str, *extra: str) -> tuple[int, Report]:
 
 
 def finding(report: Report, code: str) -> dict[str, Any]:
-    found = [f for f in report["findings"] if f["code"] == code]
+    found: list[dict[str, Any]] = [f for f in report["findings"] if f["code"] == code]
     assert found, f"no {code} in {[f['code'] for f in report['findings']]}"
     return found[0]
 
