@@ -2,10 +2,10 @@
 
 Pure. Advice is drawn only from probes that worked, best first:
 
-1. submission with implicit TLS (465), then STARTTLS (587): RFC 8314
-   section 3.3 asks mail clients to prefer implicit TLS; among hosts, those
-   the domain names for submission (SRV, RFC 6186) come before the usual
-   names, which come before the exchanges themselves;
+1. submission, first on the hosts the domain names for it (SRV, RFC 6186),
+   then on the usual names, then on the exchanges themselves; on each host
+   implicit TLS (465) before STARTTLS (587), as RFC 8314 section 3.3 asks
+   mail clients to prefer it;
 2. a working setup whose certificate does not verify, after all that do;
 3. the ISP's own relay, when the network redirected port 25 to it;
 4. direct delivery on 25, which only a mail server (not a client) uses.

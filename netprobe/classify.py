@@ -184,9 +184,18 @@ def _refine_interception(results: list[ProbeResult]) -> list[ProbeResult]:
     def names_host(name: str, host: str) -> bool:
         return name == host.lower() or certs.matches(host, [name])
 
+    # A server reached under several names (an MX and a submission name on
+    # one address) may greet with any of them: a name that belongs at the
+    # address is the server's own, not an impostor's.
+    hosts_at: dict[str, set[str]] = defaultdict(set)
+    for r in results:
+        hosts_at[r.spec.address].add(r.spec.host)
+
     def impostor(r: ProbeResult) -> str | None:
         name = r.greeting_host
-        if r.outcome is not Outcome.OPEN or not name or names_host(name, r.spec.host):
+        if r.outcome is not Outcome.OPEN or not name:
+            return None
+        if any(names_host(name, host) for host in hosts_at[r.spec.address]):
             return None
         return name
 

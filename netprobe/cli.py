@@ -571,5 +571,16 @@ def profiles_show(
         typer.echo(text, nl=not text.endswith("\n"))
 
 
+def _register_path() -> None:
+    # The header reader is its own module; importing it is cheap (stdlib
+    # email), so `netprobe --help` stays fast.
+    from netprobe.path_command import path_command
+
+    app.command("path")(path_command)
+
+
+_register_path()
+
+
 def main() -> None:
     app()

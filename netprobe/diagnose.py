@@ -72,8 +72,13 @@ _HOW_WORDS = {
 
 
 def _answered(result: ProbeResult) -> bool:
-    """The far end, or something in its place, answered the SYN."""
+    """The far end, or something in its place, completed a connection."""
     return result.observation.connected
+
+
+def _alive(result: ProbeResult) -> bool:
+    """Something answered the SYN: a connection, or a TCP reset."""
+    return result.observation.connected or result.outcome is Outcome.REFUSED
 
 
 def _families(results: Iterable[ProbeResult | MailboxResult]) -> tuple[Family, ...]:
@@ -215,7 +220,7 @@ def _dns_findings(resolution: Resolution) -> list[Finding]:
 
 def _connectivity_findings(results: Sequence[ProbeResult]) -> list[Finding]:
     findings = []
-    if not any(_answered(r) or r.outcome is Outcome.REFUSED for r in results):
+    if not any(_alive(r) for r in results):
         findings.append(
             Finding(
                 "no_connectivity",
@@ -232,7 +237,7 @@ def _connectivity_findings(results: Sequence[ProbeResult]) -> list[Finding]:
     # are not read as blocks of individual ports.
     for family in Family:
         mine = [r for r in results if r.spec.family is family]
-        if mine and not any(_answered(r) or r.outcome is Outcome.REFUSED for r in mine):
+        if mine and not any(_alive(r) for r in mine):
             findings.append(
                 Finding(
                     "family_unreachable",
@@ -256,7 +261,7 @@ def _dead_families(results: Sequence[ProbeResult]) -> set[Family]:
         f
         for f in Family
         if (mine := [r for r in results if r.spec.family is f])
-        and not any(_answered(r) or r.outcome is Outcome.REFUSED for r in mine)
+        and not any(_alive(r) for r in mine)
     }
 
 
@@ -286,11 +291,15 @@ def _port25_findings(results: Sequence[ProbeResult]) -> list[Finding]:
         others = [
             r
             for r in results
-            if r.spec.family is family and r.spec.port != 25 and _answered(r)
+            if r.spec.family is family and r.spec.port != 25 and _alive(r)
         ]
         if not others:
             continue
-        same_hosts_answer |= any(r.spec.address in addresses for r in others)
+        # A completed connection to the same host is proof it is up; a reset
+        # alone could come from the same filter, so it only counts as likely.
+        same_hosts_answer |= any(
+            r.spec.address in addresses and _answered(r) for r in others
+        )
         blocked_families.append(family)
         how_counts.update(HOW[r.outcome] for r in mine)
         evidence += [_describe(r) for r in mine]
@@ -314,7 +323,10 @@ def _port25_findings(results: Sequence[ProbeResult]) -> list[Finding]:
 
 
 def _families_text(blocked: Sequence[Family], results: Sequence[ProbeResult]) -> str:
-    probed = _families(results)
+    # "Over IPv4 only" says 25 works over the other family; a family where
+    # nothing answers at all shows nothing of the kind.
+    dead = _dead_families(results)
+    probed = [f for f in _families(results) if f not in dead]
     if len(probed) < 2 or len(blocked) == len(probed):
         return ""
     return f" over {_family_word(blocked[0])} only"
@@ -364,11 +376,20 @@ def _exchange_findings(
         others = [r for r in results if r.spec.host != name and _answered(r)]
         if not mine or any(_answered(r) for r in mine) or not others:
             continue
-        role = "primary exchange" if preference == primary else "exchange"
-        if all(r.outcome is Outcome.REFUSED for r in mine):
-            state = "refuses every port: no mail service runs there"
-        else:
+        # Port 25 working to another host shows the network lets it out, so
+        # this host's failures are its own. Without that, only total silence
+        # says "down": resets from some ports prove the host is up, and its
+        # port 25 is then a matter for port25_blocked.
+        port25_elsewhere = any(r.spec.service is Service.SMTP for r in others)
+        if not any(_alive(r) for r in mine):
             state = "answers on no port: that server is down or unreachable"
+        elif port25_elsewhere and all(r.outcome is Outcome.REFUSED for r in mine):
+            state = "refuses every port: no mail service runs there"
+        elif port25_elsewhere and all(r.outcome.blocked for r in mine):
+            state = "accepts no connection on any port"
+        else:
+            continue
+        role = "primary exchange" if preference == primary else "exchange"
         findings.append(
             Finding(
                 "exchange_down",
@@ -409,6 +430,8 @@ def _tls_findings(results: Sequence[ProbeResult]) -> list[Finding]:
     evidence = []
     hosts = []
     for r in results:
+        if r.outcome is Outcome.INTERCEPTED:
+            continue  # another machine's certificate: reported as intercepted
         tls = r.observation.tls
         problem = r.outcome is Outcome.TLS_FAILED or (
             tls is not None and not tls.verified

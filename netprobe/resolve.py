@@ -87,9 +87,11 @@ def parse_nameserver(text: str) -> tuple[str, int]:
 
     address, port = text.strip(), 53
     if address.startswith("["):
-        inside, _, rest = address[1:].partition("]")
+        inside, bracket, rest = address[1:].partition("]")
+        if not bracket or rest[:1] not in ("", ":"):
+            raise UsageError(f"--resolver {text!r}: write [IPV6]:PORT")
         address = inside
-        if rest.startswith(":"):
+        if rest:
             port = _port(text, rest[1:])
     elif address.count(":") == 1:
         address, _, port_text = address.partition(":")
@@ -196,8 +198,12 @@ def order_exchanges(
     for preference, name in records:
         by_preference.setdefault(preference, []).append(name)
     ordered: list[tuple[int, str]] = []
+    seen: set[str] = set()
     for preference in sorted(by_preference):
-        names = list(dict.fromkeys(by_preference[preference]))
+        # A host listed again at a higher preference is the same host, not a
+        # fallback: keep it only where it comes first.
+        names = [n for n in dict.fromkeys(by_preference[preference]) if n not in seen]
+        seen.update(names)
         rng.shuffle(names)
         ordered.extend((preference, name) for name in names)
     return ordered

@@ -68,6 +68,13 @@ def decide(
             else len(_HEADLINE_ORDER)
         ),
     )
+    if "intercepted" in codes:
+        # port25_blocked [intercepted] says the same thing in other words.
+        headline = [
+            f
+            for f in headline
+            if not (f.code == "port25_blocked" and f.how == "intercepted")
+        ]
     usable = [a for a in advice if a.purpose in ("submission", "relay")]
     submission = [a for a in advice if a.purpose == "submission"]
 

@@ -1,5 +1,14 @@
-"""Fixtures shared by every test: a private CA, an isolated state dir, and a
-check of every report document a test makes against the JSON Schema."""
+"""Fixtures shared by the whole test suite.
+
+- ``test_ca``: a private CA made for the session, for loopback TLS servers.
+- ``_state_dir``: every test gets its own XDG state directory, so no test
+  writes reports into the real home directory.
+- ``lab_net``: the project's test network (see lab/README.md), brought up
+  once per session. Where it cannot be built (not root, a tool missing) the
+  tests that use it are skipped with the reason, except under CI (env CI
+  set), where a missing network is a broken CI machine and they fail.
+- every report document a test makes is checked against the JSON Schema.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +20,8 @@ from typing import Any
 import jsonschema
 import pytest
 
+from lab import Lab
+from lab.testing import require_lab
 from netprobe.report import document, redact
 from tests.support.pki import MailCA, make_ca
 
@@ -71,3 +82,30 @@ def netprobe_pyz(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
     )
     return output
+
+
+@pytest.fixture(scope="session")
+def lab_net() -> Iterator[Lab]:
+    """The running lab, port-25 mode `none`, no delay, all hosts on.
+
+    A lab that was already up when the session started (a developer's
+    `python -m lab up`) is reset and left up afterwards; otherwise the
+    session takes it down at the end.
+    """
+    require_lab()
+    lab = Lab()
+    was_up = lab.status().up
+    lab.up("none")
+    lab.reset()
+    yield lab
+    if was_up:
+        lab.reset()
+    else:
+        lab.down()
+
+
+@pytest.fixture
+def lab_reset(lab_net: Lab) -> Iterator[Lab]:
+    """The lab, put back to mode none, no delay and all hosts on afterwards."""
+    yield lab_net
+    lab_net.reset()
