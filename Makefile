@@ -4,11 +4,15 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Debian packages the test network, the demo and the benchmark need.
-DEBIAN_PACKAGES := postfix dnsmasq-base nftables iproute2 conntrack openssl \
-	swaks nmap libsasl2-modules sasl2-bin
+# Debian packages the test network, the demo and the benchmark need (the
+# lab itself, the tools its tests drive, the peers the bench times); a real
+# IMAP and POP3 server for the receiving side's tests; a browser that the
+# HTML report's test looks at the page with.
+DEBIAN_PACKAGES := iproute2 nftables conntrack procps dnsmasq-base postfix \
+	sasl2-bin libsasl2-modules libsasl2-modules-db openssl \
+	bind9-dnsutils iputils-ping swaks nmap dovecot-imapd dovecot-pop3d chromium
 
-.PHONY: all venv deps check lint format-check types test test-fast demo bench clean
+.PHONY: all venv deps check lint format-check types test test-fast demo bench clean pyz
 
 all: check
 
@@ -33,10 +37,10 @@ deps:
 	fi
 
 lint: venv
-	$(BIN)/ruff check netprobe tests
+	$(BIN)/ruff check netprobe lab tests tools
 
 format-check: venv
-	$(BIN)/ruff format --check netprobe tests
+	$(BIN)/ruff format --check netprobe lab tests tools
 
 types: venv
 	$(BIN)/mypy
@@ -48,6 +52,19 @@ test-fast: venv
 	$(BIN)/pytest -m 'not network'
 
 check: lint format-check types test
+
+# One file a support desk can send: python3 dist/netprobe.pyz check example.com
+pyz: venv
+	$(BIN)/python tools/pyz.py dist/netprobe.pyz
+# The traveller's story in the test network (root): port 25 dropped by the
+# hotel's ISP, and what netprobe says about it.
+demo: deps venv
+	$(BIN)/python -m lab.demo
+
+# netprobe, swaks and nmap side by side in the test network (root), with
+# 0 and 50 ms one-way delay; prints medians.
+bench: deps venv
+	$(BIN)/python -m lab.bench
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -2,24 +2,29 @@
 
 Pure. Advice is drawn only from probes that worked, best first:
 
-1. submission with implicit TLS (465), then STARTTLS (587): RFC 8314
-   section 3.3 asks mail clients to prefer implicit TLS; among hosts, those
-   the domain names for submission (SRV, RFC 6186) come before the usual
-   names, which come before the exchanges themselves;
+1. submission, first on the hosts the domain names for it (SRV, RFC 6186),
+   then on the usual names, then on the exchanges themselves; on each host
+   implicit TLS (465) before STARTTLS (587), as RFC 8314 section 3.3 asks
+   mail clients to prefer it;
 2. a working setup whose certificate does not verify, after all that do;
 3. the ISP's own relay, when the network redirected port 25 to it;
 4. direct delivery on 25, which only a mail server (not a client) uses.
 
-When nothing works, the advice says what to try next instead.
+When nothing works, the advice says what to try next instead. Advice for
+the incoming server (IMAP, POP3) follows, when the receiving side was
+probed: only ports with TLS, verified certificates first, SRV-named hosts
+first, IMAP before POP3, implicit TLS before STARTTLS (RFC 8314 4.1).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from netprobe.model import (
     Advice,
     Finding,
+    MailboxResult,
     MailRouting,
     Outcome,
     ProbeResult,
@@ -56,6 +61,7 @@ def advise(
     resolution: Resolution,
     results: Sequence[ProbeResult],
     findings: Sequence[Finding],
+    mailbox_results: Sequence[MailboxResult] = (),
 ) -> tuple[Advice, ...]:
     if resolution.routing in (
         MailRouting.NXDOMAIN,
@@ -130,7 +136,46 @@ def advise(
     ranked = [a for _, a in sorted(candidates, key=lambda c: c[0])]
     if not any(a.purpose in ("submission", "relay") for a in ranked):
         ranked.append(_next_step(findings))
+    ranked += _incoming(resolution, mailbox_results)
     return tuple(_renumber(ranked))
+
+
+def _incoming(resolution: Resolution, results: Sequence[MailboxResult]) -> list[Advice]:
+    sources = {m.host.name: m.source for m in resolution.mailbox_hosts}
+    candidates: list[tuple[tuple[int, ...], Advice]] = []
+    seen: set[tuple[str, int]] = set()
+    for r in results:
+        key = (r.spec.host, r.spec.port)
+        tls = r.observation.tls
+        if key in seen or not r.works or tls is None or tls.version is None:
+            continue  # no password in clear text, as for sending
+        seen.add(key)
+        service = r.spec.service
+        security = Security.IMPLICIT_TLS if service.implicit_tls else Security.STARTTLS
+        reason = f"{service.protocol.upper()} on {r.spec.port} with " + (
+            "implicit TLS" if service.implicit_tls else "STARTTLS"
+        )
+        reason += " works from this network"
+        if not tls.verified:
+            reason += f"; but the certificate is a problem: {tls.verify_error}"
+        order = (
+            0 if tls.verified else 1,
+            0 if sources.get(r.spec.host) == "srv" else 1,
+            0 if service.protocol == "imap" else 1,
+            0 if service.implicit_tls else 1,
+        )
+        advice = Advice(
+            0,
+            r.spec.host,
+            r.spec.port,
+            security,
+            True,
+            "incoming",
+            reason + ".",
+            protocol=service.protocol,
+        )
+        candidates.append((order, advice))
+    return [a for _, a in sorted(candidates, key=lambda c: c[0])]
 
 
 def _submission_reason(result: ProbeResult, verified: bool) -> str:
@@ -182,7 +227,4 @@ def _next_step(findings: Sequence[Finding]) -> Advice:
 
 
 def _renumber(advice: Sequence[Advice]) -> list[Advice]:
-    return [
-        Advice(i, a.host, a.port, a.security, a.login, a.purpose, a.reason)
-        for i, a in enumerate(advice, start=1)
-    ]
+    return [replace(a, rank=i) for i, a in enumerate(advice, start=1)]

@@ -21,9 +21,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from netprobe import certs, evidence
+from netprobe.mailbox import ProtocolError, parse_imap, parse_pop3
 from netprobe.model import (
     Answer,
     Family,
+    MailboxObservation,
+    MailboxResult,
     Observation,
     Outcome,
     PacketEvidence,
@@ -104,7 +107,7 @@ def classify_one(obs: Observation) -> ProbeResult:
     return replace(base, detail=_open_detail(obs, base))
 
 
-def _connect_outcome(obs: Observation) -> tuple[Outcome, str]:
+def _connect_outcome(obs: Observation | MailboxObservation) -> tuple[Outcome, str]:
     seconds = obs.timings.get("connect", 0.0)
     if obs.connect_error == "timeout":
         return Outcome.FILTERED, f"no answer to the SYN in {seconds:.1f} s"
@@ -120,7 +123,7 @@ def _connect_outcome(obs: Observation) -> tuple[Outcome, str]:
     return Outcome.UNREACHABLE, f"connect failed: {obs.connect_error}"
 
 
-def _tls_detail(obs: Observation) -> str:
+def _tls_detail(obs: Observation | MailboxObservation) -> str:
     if obs.tls and obs.tls.verify_error:
         return f"TLS failed: {obs.tls.verify_error}"
     return f"TLS failed: {obs.failure or 'unknown reason'}"
@@ -209,9 +212,18 @@ def _refine_interception(results: list[ProbeResult]) -> list[ProbeResult]:
     def names_host(name: str, host: str) -> bool:
         return name == host.lower() or certs.matches(host, [name])
 
+    # A server reached under several names (an MX and a submission name on
+    # one address) may greet with any of them: a name that belongs at the
+    # address is the server's own, not an impostor's.
+    hosts_at: dict[str, set[str]] = defaultdict(set)
+    for r in results:
+        hosts_at[r.spec.address].add(r.spec.host)
+
     def impostor(r: ProbeResult) -> str | None:
         name = r.greeting_host
-        if r.outcome is not Outcome.OPEN or not name or names_host(name, r.spec.host):
+        if r.outcome is not Outcome.OPEN or not name:
+            return None
+        if any(names_host(name, host) for host in hosts_at[r.spec.address]):
             return None
         return name
 
@@ -407,3 +419,64 @@ def _answered_raw(probe: SynProbe) -> bool:
 
 def families(results: Sequence[ProbeResult]) -> tuple[Family, ...]:
     return tuple(f for f in Family if any(r.spec.family is f for r in results))
+
+
+# --- the receiving side ------------------------------------------------------
+
+
+def _greeting_ok(obs: MailboxObservation) -> bool | None:
+    """Whether the greeting welcomed the client; None if it is not the
+    protocol at all."""
+    if obs.greeting is None:
+        return None
+    try:
+        if obs.spec.service.protocol == "imap":
+            return parse_imap(obs.greeting).status in ("OK", "PREAUTH")
+        return parse_pop3(obs.greeting).ok
+    except ProtocolError:
+        return None
+
+
+def classify_mailbox(obs: MailboxObservation) -> MailboxResult:
+    """The outcome of one receiving-side observation, in SMTP's words."""
+    if not obs.connected:
+        return MailboxResult(obs.spec, *_connect_outcome(obs), observation=obs)
+
+    name = obs.spec.service.protocol.upper()
+    implicit = obs.spec.service.implicit_tls
+    before = obs.capabilities or ()
+    base = MailboxResult(
+        obs.spec,
+        Outcome.OPEN,
+        "",
+        observation=obs,
+        starttls=None
+        if implicit or obs.capabilities is None
+        else ("STARTTLS" in before or "STLS" in before),
+        capabilities=obs.capabilities_after_tls or before,
+    )
+
+    if obs.failure_step == "tls":
+        return replace(base, outcome=Outcome.TLS_FAILED, detail=_tls_detail(obs))
+    welcomed = _greeting_ok(obs)
+    if welcomed is None:
+        reason = obs.failure or "no greeting"
+        return replace(base, outcome=Outcome.NOT_SMTP, detail=f"not {name}: {reason}")
+    if not welcomed:
+        detail = f"greeting refuses service: {obs.greeting}"
+        return replace(base, outcome=Outcome.REJECTED, detail=detail)
+    if obs.failure_step == "starttls":
+        return replace(base, outcome=Outcome.TLS_FAILED, detail=_tls_detail(obs))
+
+    parts = [name]
+    if obs.tls and obs.tls.version:
+        parts.append(obs.tls.version)
+        if not obs.tls.verified and obs.tls.verify_error:
+            parts.append(obs.tls.verify_error)
+    elif base.starttls is False:
+        parts.append("no STARTTLS: passwords would cross the network in clear")
+    if obs.starttls_reply and obs.tls is None:
+        parts.append(f"STARTTLS refused ({obs.starttls_reply})")
+    if obs.failure:
+        parts.append(f"{obs.failure_step}: {obs.failure}")
+    return replace(base, detail=", ".join(parts))

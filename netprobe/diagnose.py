@@ -28,6 +28,7 @@ from netprobe.model import (
     Family,
     Finding,
     Hop,
+    MailboxResult,
     MailRouting,
     Outcome,
     ProbeResult,
@@ -37,6 +38,31 @@ from netprobe.model import (
     Severity,
 )
 from netprobe.smtp import Reply, masked_starttls
+
+# Every code a finding can have. Codes are a contract: profiles expect them
+# and reports are compared by them, so a new finding adds its code here.
+FINDING_CODES = frozenset(
+    {
+        "nxdomain",
+        "null_mx",
+        "no_mail_host",
+        "dns_failure",
+        "implicit_mx",
+        "exchange_unresolved",
+        "no_connectivity",
+        "family_unreachable",
+        "port25_blocked",
+        "submission_blocked",
+        "exchange_down",
+        "intercepted",
+        "tls_problem",
+        "greeting_rejected",
+        "not_smtp",
+        "incoming_not_found",
+        "incoming_blocked",
+        "incoming_problem",
+    }
+)
 
 # The word a finding uses for how a port is blocked, by outcome.
 HOW = {
@@ -57,7 +83,7 @@ _HOW_WORDS = {
 
 
 def _answered(result: ProbeResult) -> bool:
-    """The far end, or something in its place, answered the SYN."""
+    """The far end, or something in its place, completed a connection."""
     return result.observation.connected
 
 
@@ -87,7 +113,12 @@ def _common_hop(results: Iterable[ProbeResult]) -> Hop | None:
     return named[0] if named else next((h for h, _ in hops.most_common()), None)
 
 
-def _families(results: Iterable[ProbeResult]) -> tuple[Family, ...]:
+def _alive(result: ProbeResult) -> bool:
+    """Something answered the SYN: a connection, or a TCP reset."""
+    return result.observation.connected or result.outcome is Outcome.REFUSED
+
+
+def _families(results: Iterable[ProbeResult | MailboxResult]) -> tuple[Family, ...]:
     present = {r.spec.family for r in results}
     return tuple(f for f in Family if f in present)
 
@@ -228,7 +259,7 @@ def _dns_findings(resolution: Resolution) -> list[Finding]:
 
 def _connectivity_findings(results: Sequence[ProbeResult]) -> list[Finding]:
     findings = []
-    if not any(_answered(r) or r.outcome is Outcome.REFUSED for r in results):
+    if not any(_alive(r) for r in results):
         findings.append(
             Finding(
                 "no_connectivity",
@@ -245,7 +276,7 @@ def _connectivity_findings(results: Sequence[ProbeResult]) -> list[Finding]:
     # are not read as blocks of individual ports.
     for family in Family:
         mine = [r for r in results if r.spec.family is family]
-        if mine and not any(_answered(r) or r.outcome is Outcome.REFUSED for r in mine):
+        if mine and not any(_alive(r) for r in mine):
             findings.append(
                 Finding(
                     "family_unreachable",
@@ -269,7 +300,7 @@ def _dead_families(results: Sequence[ProbeResult]) -> set[Family]:
         f
         for f in Family
         if (mine := [r for r in results if r.spec.family is f])
-        and not any(_answered(r) or r.outcome is Outcome.REFUSED for r in mine)
+        and not any(_alive(r) for r in mine)
     }
 
 
@@ -301,11 +332,15 @@ def _port25_findings(results: Sequence[ProbeResult]) -> list[Finding]:
         others = [
             r
             for r in results
-            if r.spec.family is family and r.spec.port != 25 and _answered(r)
+            if r.spec.family is family and r.spec.port != 25 and _alive(r)
         ]
         if not others:
             continue
-        same_hosts_answer |= any(r.spec.address in addresses for r in others)
+        # A completed connection to the same host is proof it is up; a reset
+        # alone could come from the same filter, so it only counts as likely.
+        same_hosts_answer |= any(
+            r.spec.address in addresses and _answered(r) for r in others
+        )
         blocked_families.append(family)
         blocked += mine
         how_counts.update(HOW[r.outcome] for r in mine)
@@ -466,7 +501,10 @@ def _exchange_port25_findings(results: Sequence[ProbeResult]) -> list[Finding]:
 
 
 def _families_text(blocked: Sequence[Family], results: Sequence[ProbeResult]) -> str:
-    probed = _families(results)
+    # "Over IPv4 only" says 25 works over the other family; a family where
+    # nothing answers at all shows nothing of the kind.
+    dead = _dead_families(results)
+    probed = [f for f in _families(results) if f not in dead]
     if len(probed) < 2 or len(blocked) == len(probed):
         return ""
     return f" over {_family_word(blocked[0])} only"
@@ -516,11 +554,20 @@ def _exchange_findings(
         others = [r for r in results if r.spec.host != name and _answered(r)]
         if not mine or any(_answered(r) for r in mine) or not others:
             continue
-        role = "primary exchange" if preference == primary else "exchange"
-        if all(r.outcome is Outcome.REFUSED for r in mine):
-            state = "refuses every port: no mail service runs there"
-        else:
+        # Port 25 working to another host shows the network lets it out, so
+        # this host's failures are its own. Without that, only total silence
+        # says "down": resets from some ports prove the host is up, and its
+        # port 25 is then a matter for port25_blocked.
+        port25_elsewhere = any(r.spec.service is Service.SMTP for r in others)
+        if not any(_alive(r) for r in mine):
             state = "answers on no port: that server is down or unreachable"
+        elif port25_elsewhere and all(r.outcome is Outcome.REFUSED for r in mine):
+            state = "refuses every port: no mail service runs there"
+        elif port25_elsewhere and all(r.outcome.blocked for r in mine):
+            state = "accepts no connection on any port"
+        else:
+            continue
+        role = "primary exchange" if preference == primary else "exchange"
         findings.append(
             Finding(
                 "exchange_down",
@@ -661,6 +708,8 @@ def _tls_findings(results: Sequence[ProbeResult]) -> list[Finding]:
     evidence = []
     hosts = []
     for r in results:
+        if r.outcome is Outcome.INTERCEPTED:
+            continue  # another machine's certificate: reported as intercepted
         tls = r.observation.tls
         problem = r.outcome is Outcome.TLS_FAILED or (
             tls is not None and not tls.verified
@@ -714,3 +763,87 @@ def _greeting_findings(results: Sequence[ProbeResult]) -> list[Finding]:
             )
         )
     return findings
+
+
+# --- the receiving side ------------------------------------------------------
+
+
+def _describe_mailbox(result: MailboxResult) -> str:
+    spec = result.spec
+    return f"{spec.host} [{spec.address}]:{spec.port} {result.outcome.value}" + (
+        f" ({result.detail})" if result.detail else ""
+    )
+
+
+def diagnose_incoming(
+    resolution: Resolution, results: Sequence[MailboxResult]
+) -> tuple[Finding, ...]:
+    """Findings about fetching mail, for a check that probed the receiving
+    side: no IMAP or POP3 host found, none reachable, or reachable only
+    without working TLS."""
+    domain = resolution.display_name
+    if resolution.routing in (
+        MailRouting.NXDOMAIN,
+        MailRouting.NULL_MX,
+        MailRouting.DNS_FAILURE,
+    ):
+        return ()
+    if not resolution.mailbox_hosts:
+        return (
+            Finding(
+                "incoming_not_found",
+                Severity.INFO,
+                f"No IMAP or POP3 server found for {domain} (no RFC 6186 SRV "
+                "records, no imap./pop./mail. names): the provider may only "
+                "offer webmail, or names its server otherwise.",
+                Confidence.MEDIUM,
+            ),
+        )
+    if not results:
+        return ()
+    if not any(r.observation.connected for r in results):
+        how = Counter(HOW.get(r.outcome, r.outcome.value) for r in results).most_common(
+            1
+        )[0][0]
+        return (
+            Finding(
+                "incoming_blocked",
+                Severity.PROBLEM,
+                "No IMAP or POP3 port of the mail host could be reached: "
+                f"connections are {_HOW_WORDS.get(how, how)}.",
+                Confidence.HIGH,
+                tuple(_describe_mailbox(r) for r in results[:8]),
+                how=how,
+                families=_families(results),
+                hosts=tuple(dict.fromkeys(r.spec.host for r in results)),
+            ),
+        )
+    problems = [
+        r
+        for r in results
+        if r.observation.connected
+        and (
+            not r.works
+            or r.starttls is False
+            or (r.observation.tls is not None and not r.observation.tls.verified)
+        )
+    ]
+    if not problems:
+        return ()
+    secure = [
+        r
+        for r in results
+        if r.works and r.observation.tls is not None and r.observation.tls.verified
+    ]
+    return (
+        Finding(
+            "incoming_problem",
+            Severity.INFO if secure else Severity.WARNING,
+            "Some IMAP or POP3 ports answer without working TLS, refuse the "
+            "connection or do not speak the protocol"
+            + ("; others work." if secure else ": none can be used safely."),
+            Confidence.HIGH,
+            tuple(_describe_mailbox(r) for r in problems),
+            hosts=tuple(dict.fromkeys(r.spec.host for r in problems)),
+        ),
+    )

@@ -25,7 +25,9 @@ class DomainName:
 
 def parse_domain(text: str) -> DomainName:
     """Validate ``text`` as a mail domain; raise ``InvalidDomainError``."""
-    name = text.strip().rstrip(".")
+    name = text.strip()
+    # One trailing dot is the root (an absolute name); two are an empty label.
+    name = name.removesuffix(".")
     if not name:
         raise InvalidDomainError(text, "it is empty")
     if "@" in name:
@@ -42,6 +44,8 @@ def parse_domain(text: str) -> DomainName:
     if len(ascii_name) > _MAX_NAME:
         raise InvalidDomainError(text, f"longer than {_MAX_NAME} characters")
     labels = ascii_name.split(".")
+    if "" in labels:
+        raise InvalidDomainError(text, "it has an empty label (two dots in a row)")
     if len(labels) < 2:
         raise InvalidDomainError(text, "it needs at least two labels, e.g. example.com")
     for label in labels:

@@ -185,6 +185,7 @@ class Resolution:
     # 7672 2.2). Either says STARTTLS should be there.
     mta_sts: str | None = None
     dane_exchanges: tuple[str, ...] = ()
+    mailbox_hosts: tuple[MailboxHost, ...] = ()
 
 
 # --- plan and probe ----------------------------------------------------------
@@ -237,6 +238,7 @@ class Observation:
     failure_step: str | None = None
     failure: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    local_address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -344,6 +346,128 @@ class PacketEvidence:
     seconds: float = 0.0
 
 
+# --- the receiving side ------------------------------------------------------
+
+
+class MailboxService(StrEnum):
+    """How a mail client fetches mail from its own provider.
+
+    IMAP (RFC 9051) and POP3 (RFC 1939), each either upgraded with STARTTLS
+    (143, 110; RFC 2595) or spoken inside implicit TLS (993, 995; RFC 8314).
+    """
+
+    IMAP = "imap"
+    IMAPS = "imaps"
+    POP3 = "pop3"
+    POP3S = "pop3s"
+
+    @property
+    def implicit_tls(self) -> bool:
+        return self in (MailboxService.IMAPS, MailboxService.POP3S)
+
+    @property
+    def protocol(self) -> str:
+        """``imap`` or ``pop3``: the conversation, whatever the TLS mode."""
+        return "imap" if self in (MailboxService.IMAP, MailboxService.IMAPS) else "pop3"
+
+
+@dataclass(frozen=True)
+class MailboxPort:
+    """A receiving-side port and the service it is spoken to as."""
+
+    number: int
+    service: MailboxService
+
+    @classmethod
+    def standard(cls, number: int) -> MailboxPort | None:
+        services = {
+            143: MailboxService.IMAP,
+            993: MailboxService.IMAPS,
+            110: MailboxService.POP3,
+            995: MailboxService.POP3S,
+        }
+        service = services.get(number)
+        return cls(number, service) if service else None
+
+
+# RFC 8314 4.1 asks clients to prefer implicit TLS; IMAP before POP3 because
+# it keeps mail on the server, which is what most providers advise.
+DEFAULT_MAILBOX_PORTS = (
+    MailboxPort(993, MailboxService.IMAPS),
+    MailboxPort(143, MailboxService.IMAP),
+    MailboxPort(995, MailboxService.POP3S),
+    MailboxPort(110, MailboxService.POP3),
+)
+
+
+@dataclass(frozen=True)
+class MailboxHost:
+    """A host a mail client could fetch mail from, and where it came from.
+
+    ``source`` is ``srv`` (RFC 6186 ``_imaps._tcp`` and friends, which also
+    name the port) or ``name`` (the usual imap./pop./mail. names).
+    """
+
+    host: Host
+    source: str
+    port: MailboxPort | None = None
+
+
+@dataclass(frozen=True)
+class MailboxSpec:
+    """One receiving-side (host, address, port) to probe."""
+
+    host: str
+    address: str
+    family: Family
+    port: int
+    service: MailboxService
+
+
+@dataclass(frozen=True)
+class MailboxObservation:
+    """What a receiving-side probe saw, before interpretation.
+
+    ``greeting`` is the server's first line (``* OK ...`` or ``+OK ...``);
+    ``capabilities`` are those announced before TLS, ``capabilities_after_tls``
+    those after STARTTLS or inside implicit TLS.
+    """
+
+    spec: MailboxSpec
+    connected: bool
+    connect_error: str | None = None
+    connect_errno: int | None = None
+    greeting: str | None = None
+    capabilities: tuple[str, ...] | None = None
+    starttls_reply: str | None = None
+    capabilities_after_tls: tuple[str, ...] | None = None
+    tls: TlsInfo | None = None
+    failure_step: str | None = None
+    failure: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    local_address: str | None = None
+
+
+@dataclass(frozen=True)
+class MailboxResult:
+    """One receiving-side probe's outcome, in the same words as SMTP's.
+
+    ``not_smtp`` here means the port does not speak the protocol expected
+    (IMAP or POP3); ``rejected`` is a ``* BYE`` or ``-ERR`` greeting.
+    """
+
+    spec: MailboxSpec
+    outcome: Outcome
+    detail: str
+    observation: MailboxObservation
+    starttls: bool | None = None
+    capabilities: tuple[str, ...] = ()
+
+    @property
+    def works(self) -> bool:
+        return self.outcome is Outcome.OPEN
+
+
 # --- diagnose and advise -----------------------------------------------------
 
 
@@ -386,6 +510,9 @@ class Advice:
     login: bool | None
     purpose: str
     reason: str
+    # Set for incoming-server advice only ("imap" or "pop3"); advice for
+    # sending mail is always SMTP.
+    protocol: str | None = None
 
 
 class Status(StrEnum):
@@ -422,3 +549,25 @@ class CheckReport:
     packets: PacketEvidence = field(
         default_factory=lambda: PacketEvidence("not gathered: not run")
     )
+    mailbox_results: tuple[MailboxResult, ...] = ()
+    expectations: tuple[ExpectationResult, ...] = ()
+    # What this run could not do and why, e.g. a part that needs a library
+    # or a privilege this machine lacks; reports say so instead of hiding it.
+    skipped: tuple[str, ...] = ()
+
+
+# --- expectations ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExpectationResult:
+    """Whether one of a profile's expectations held, and what was seen.
+
+    ``expect`` is the expectation as the profile wrote it (its keys and
+    values), so that a report shows it without knowing the profile.
+    """
+
+    name: str
+    expect: dict[str, object]
+    holds: bool
+    seen: str

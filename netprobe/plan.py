@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import ipaddress
 
-from netprobe.model import Family, Host, PortSpec, ProbeSpec, Resolution, Role
+from netprobe.model import (
+    Family,
+    Host,
+    MailboxSpec,
+    PortSpec,
+    ProbeSpec,
+    Resolution,
+    Role,
+)
 from netprobe.profile import Profile
 
 
@@ -54,4 +62,29 @@ def plan(resolution: Resolution, profile: Profile) -> tuple[ProbeSpec, ...]:
                         known.service,
                         (*known.roles, role),
                     )
+    return tuple(specs.values())
+
+
+def plan_mailbox(resolution: Resolution, profile: Profile) -> tuple[MailboxSpec, ...]:
+    """The receiving side's probes: every mailbox host on the profile's
+    receiving ports, an SRV record's own port first."""
+    if not profile.receiving:
+        return ()
+    specs: dict[tuple[str, str, int], MailboxSpec] = {}
+    for mailbox in resolution.mailbox_hosts:
+        ports = profile.receiving_ports
+        if mailbox.port is not None and mailbox.port not in ports:
+            ports = (mailbox.port, *ports)
+        for address in mailbox.host.addresses:
+            family = family_of(address)
+            if family not in profile.families:
+                continue
+            for port in ports:
+                key = (mailbox.host.name, address, port.number)
+                specs.setdefault(
+                    key,
+                    MailboxSpec(
+                        mailbox.host.name, address, family, port.number, port.service
+                    ),
+                )
     return tuple(specs.values())

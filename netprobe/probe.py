@@ -1,6 +1,8 @@
 """Probe: connect, read the greeting, say EHLO, upgrade to TLS, say QUIT.
 
-This is the only module that opens TCP connections. Every probe runs
+Connections are opened here, through :meth:`Prober.connect`, which the
+receiving side's probe (``probe_mailbox``) shares so that both kinds of probe
+learn from the same round trips and respect the same limits. Every probe runs
 concurrently, bounded per address and overall, and hands back an
 :class:`~netprobe.model.Observation`: what it saw, not what it means
 (``classify`` decides that). It never sends MAIL, RCPT, DATA or AUTH.
@@ -23,12 +25,13 @@ the probes are still talking.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import ssl
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -241,7 +244,13 @@ def tls_context(cafile: str | None) -> ssl.SSLContext:
     return context
 
 
-def _tls_info(writer: asyncio.StreamWriter, host: str) -> TlsInfo:
+def local_address(writer: asyncio.StreamWriter) -> str | None:
+    """This machine's end of a connection: evidence, and what redaction hides."""
+    sockname = writer.get_extra_info("sockname")
+    return str(sockname[0]) if sockname else None
+
+
+def tls_info(writer: asyncio.StreamWriter, host: str) -> TlsInfo:
     ssl_object = writer.get_extra_info("ssl_object")
     cert = ssl_object.getpeercert() if ssl_object else None
     cipher = ssl_object.cipher() if ssl_object else None
@@ -263,7 +272,7 @@ def _tls_info(writer: asyncio.StreamWriter, host: str) -> TlsInfo:
     )
 
 
-def _tls_failure(exc: BaseException) -> TlsInfo:
+def tls_failure(exc: BaseException) -> TlsInfo:
     if isinstance(exc, ssl.SSLCertVerificationError):
         reason = exc.verify_message or str(exc)
     else:
@@ -291,20 +300,39 @@ class Prober:
     ) -> None:
         self._profile = profile
         self._timeouts = profile.timeouts
-        self._context = tls_context(profile.cafile)
+        self.context = tls_context(profile.cafile)
         self._all = asyncio.Semaphore(profile.concurrency)
         self._per_address: dict[str, asyncio.Semaphore] = {}
         self.round_trips = round_trips if round_trips is not None else RoundTrips()
         self._watcher = watcher
 
-    async def run(self, specs: Iterable[ProbeSpec]) -> list[Observation]:
-        return list(await asyncio.gather(*(self.probe(spec) for spec in specs)))
+    async def run(
+        self,
+        specs: Iterable[ProbeSpec],
+        on_done: Callable[[Observation], None] | None = None,
+    ) -> list[Observation]:
+        """Probe every spec; ``on_done`` hears of each as it finishes (the
+        CLI draws its progress from it), in completion order."""
 
-    async def probe(self, spec: ProbeSpec) -> Observation:
+        async def probe(spec: ProbeSpec) -> Observation:
+            observation = await self.probe(spec)
+            if on_done is not None:
+                on_done(observation)
+            return observation
+
+        return list(await asyncio.gather(*(probe(spec) for spec in specs)))
+
+    @contextlib.asynccontextmanager
+    async def slot(self, address: str) -> AsyncIterator[None]:
+        """Hold one of the overall and one of ``address``'s probe slots."""
         limit = self._per_address.setdefault(
-            spec.address, asyncio.Semaphore(self._profile.per_host_concurrency)
+            address, asyncio.Semaphore(self._profile.per_host_concurrency)
         )
         async with self._all, limit:
+            yield
+
+    async def probe(self, spec: ProbeSpec) -> Observation:
+        async with self.slot(spec.address):
             log.debug("probe.started host=%s port=%s", spec.address, spec.port)
             observation = await self._probe(spec)
             log.debug(
@@ -316,22 +344,25 @@ class Prober:
             )
             return observation
 
-    async def _connect(
-        self, spec: ProbeSpec
+    async def connect(
+        self, address: str, port: int, spec: ProbeSpec | None = None
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | BaseException:
-        """Connect, giving up on silence as soon as the path says it may."""
-        if self._watcher is not None:
+        """Connect, giving up on silence as soon as the path says it may.
+
+        With ``spec``, the packet stage (if any) is told when the connection
+        starts and ends, so its SYNs go out while the socket still waits.
+        """
+        if self._watcher is not None and spec is not None:
             self._watcher.connect_started(spec)
         started = time.monotonic()
-        attempt = asyncio.ensure_future(
-            asyncio.open_connection(spec.address, spec.port)
-        )
+        attempt = asyncio.ensure_future(asyncio.open_connection(address, port))
         try:
             while True:
                 waited = time.monotonic() - started
-                limit = self.round_trips.silent_limit(spec.address, self._timeouts)
+                limit = self.round_trips.silent_limit(address, self._timeouts)
                 if waited >= limit:
-                    self._connect_done(spec, connected=False)
+                    if spec is not None:
+                        self._connect_done(spec, connected=False)
                     return TimeoutError(f"no answer within {waited:.1f} s")
                 changed = asyncio.ensure_future(self.round_trips.wait_changed())
                 done, _ = await asyncio.wait(
@@ -352,8 +383,9 @@ class Prober:
             isinstance(exc, OSError) and exc.errno == errno.ECONNREFUSED
         )
         if answered:
-            self.round_trips.record(spec.address, time.monotonic() - started)
-        self._connect_done(spec, connected=exc is None)
+            self.round_trips.record(address, time.monotonic() - started)
+        if spec is not None:
+            self._connect_done(spec, connected=exc is None)
         return exc if exc is not None else attempt.result()
 
     def _connect_done(self, spec: ProbeSpec, connected: bool) -> None:
@@ -363,7 +395,7 @@ class Prober:
     async def _probe(self, spec: ProbeSpec) -> Observation:
         timings: dict[str, float] = {}
         started = time.monotonic()
-        connected = await self._connect(spec)
+        connected = await self.connect(spec.address, spec.port, spec)
         timings["connect"] = time.monotonic() - started
         if isinstance(connected, BaseException):
             name, number = map_os_error(connected)
@@ -373,6 +405,7 @@ class Prober:
             )
 
         reader, writer = connected
+        local = local_address(writer)
         session = _Session(reader, writer, self._timeouts)
         seen = _Seen()
         try:
@@ -389,6 +422,7 @@ class Prober:
         return Observation(
             spec,
             True,
+            local_address=local,
             greeting=seen.greeting,
             ehlo=seen.ehlo,
             starttls_reply=seen.starttls_reply,
@@ -450,8 +484,8 @@ class Prober:
         self, session: _Session, spec: ProbeSpec, seen: _Seen, step: str
     ) -> None:
         try:
-            await session.start_tls(self._context, spec.host)
+            await session.start_tls(self.context, spec.host)
         except (OSError, ssl.SSLError, TimeoutError) as exc:
-            seen.tls = _tls_failure(exc)
+            seen.tls = tls_failure(exc)
             raise _ConversationError(step, seen.tls.verify_error or "failed") from None
-        seen.tls = _tls_info(session.writer, spec.host)
+        seen.tls = tls_info(session.writer, spec.host)

@@ -1,15 +1,23 @@
 """Profiles: which ports to probe, how long to wait, what must hold.
 
 A profile is plain data. The check pipeline reads it; nothing in it is
-evaluated. Built-in profiles live in ``netprobe/profiles``; loading from TOML
-and expectations are added by the profile loader.
+evaluated. Built-in profiles live in ``netprobe/profiles`` (the top-level
+``profiles`` directory is the same one); ``profile_loader`` reads them and
+the user's own from TOML.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from netprobe.model import DEFAULT_PORTS, Family, PortSpec
+from netprobe.expect import Expectation
+from netprobe.model import (
+    DEFAULT_MAILBOX_PORTS,
+    DEFAULT_PORTS,
+    Family,
+    MailboxPort,
+    PortSpec,
+)
 
 
 @dataclass(frozen=True)
@@ -60,3 +68,11 @@ class Profile:
     max_hops: int = 20
     # Traceroutes per address family: the block shows on the first hosts.
     traced_addresses: int = 2
+    # The receiving side: IMAP and POP3 of the domain's mail host.
+    receiving: bool = False
+    receiving_ports: tuple[MailboxPort, ...] = DEFAULT_MAILBOX_PORTS
+    expectations: tuple[Expectation, ...] = ()
+    # "auto" (colour on a terminal unless NO_COLOR is set), "always", "never".
+    color: str = "auto"
+    # The file the profile was read from; None for the built-in defaults.
+    source: str | None = None

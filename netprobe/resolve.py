@@ -40,6 +40,9 @@ from netprobe.model import (
     DnsStatus,
     Exchange,
     Host,
+    MailboxHost,
+    MailboxPort,
+    MailboxService,
     MailRouting,
     PortSpec,
     Resolution,
@@ -54,6 +57,13 @@ _SRV_SERVICES = (
     ("_submissions._tcp", Service.SUBMISSIONS),
     ("_submission._tcp", Service.SUBMISSION),
 )
+# RFC 6186 3.2 / 3.3 and RFC 8314 5.1: implicit TLS first.
+_MAILBOX_SRV = (
+    ("_imaps._tcp", MailboxService.IMAPS),
+    ("_imap._tcp", MailboxService.IMAP),
+    ("_pop3s._tcp", MailboxService.POP3S),
+    ("_pop3._tcp", MailboxService.POP3),
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,9 @@ class ResolveConfig:
     seed: int | None = None
     submission_names: tuple[str, ...] = ("smtp", "mail")
     references: tuple[str, ...] = ()
+    # The receiving side: SRV records and the usual names of the mail host.
+    receiving: bool = False
+    mailbox_names: tuple[str, ...] = ("imap", "pop", "mail")
 
 
 @dataclass(frozen=True)
@@ -78,9 +91,11 @@ def parse_nameserver(text: str) -> tuple[str, int]:
 
     address, port = text.strip(), 53
     if address.startswith("["):
-        inside, _, rest = address[1:].partition("]")
+        inside, bracket, rest = address[1:].partition("]")
+        if not bracket or rest[:1] not in ("", ":"):
+            raise UsageError(f"--resolver {text!r}: write [IPV6]:PORT")
         address = inside
-        if rest.startswith(":"):
+        if rest:
             port = _port(text, rest[1:])
     elif address.count(":") == 1:
         address, _, port_text = address.partition(":")
@@ -187,8 +202,12 @@ def order_exchanges(
     for preference, name in records:
         by_preference.setdefault(preference, []).append(name)
     ordered: list[tuple[int, str]] = []
+    seen: set[str] = set()
     for preference in sorted(by_preference):
-        names = list(dict.fromkeys(by_preference[preference]))
+        # A host listed again at a higher preference is the same host, not a
+        # fallback: keep it only where it comes first.
+        names = [n for n in dict.fromkeys(by_preference[preference]) if n not in seen]
+        seen.update(names)
         rng.shuffle(names)
         ordered.extend((preference, name) for name in names)
     return ordered
@@ -226,6 +245,9 @@ async def resolve(domain: DomainName, config: ResolveConfig) -> Resolution:
     for host in (*guess_hosts, *references):
         queries += host.queries
     queries += [sts.query, *(a.query for a in tlsa)]
+    mailbox: list[MailboxHost] = []
+    if config.receiving and routing not in (MailRouting.NXDOMAIN, MailRouting.NULL_MX):
+        mailbox = await _mailbox_hosts(resolver, name, config, guess_hosts, queries)
 
     return Resolution(
         domain=name,
@@ -234,6 +256,7 @@ async def resolve(domain: DomainName, config: ResolveConfig) -> Resolution:
         exchanges=tuple(exchanges),
         submission_hosts=tuple(submission),
         references=tuple(references),
+        mailbox_hosts=tuple(mailbox),
         queries=tuple(queries),
         resolver=resolver.description,
         seconds=time.monotonic() - started,
@@ -331,4 +354,45 @@ async def _submission_hosts(
 
     found += [SubmissionHost(h, "name") for h in guess_hosts if h.addresses]
     found += [SubmissionHost(e.host, "exchange") for e in exchanges if e.host.addresses]
+    return found
+
+
+async def _mailbox_hosts(
+    resolver: Resolver,
+    name: str,
+    config: ResolveConfig,
+    known: Sequence[Host],
+    queries: list[DnsQuery],
+) -> list[MailboxHost]:
+    """Where a mail client fetches mail: RFC 6186 SRV records first, each
+    naming its port, then the usual names that resolve. ``known`` are hosts
+    already looked up (mail. for submission), not asked about twice."""
+    resolved = {h.name: h for h in known}
+    wanted = [f"{n}.{name}" for n in config.mailbox_names]
+    srv_answers, new_hosts = await asyncio.gather(
+        asyncio.gather(*(resolver.ask(f"{s}.{name}", "SRV") for s, _ in _MAILBOX_SRV)),
+        asyncio.gather(*(resolver.addresses(n) for n in wanted if n not in resolved)),
+    )
+    for host in new_hosts:
+        resolved[host.name] = host
+        queries += host.queries
+    named = [resolved[n] for n in wanted]
+    queries += [a.query for a in srv_answers]
+    targets: list[tuple[str, MailboxPort]] = []
+    for (_, service), answer in zip(_MAILBOX_SRV, srv_answers, strict=True):
+        srv = [r for r in answer.records if isinstance(r, SRV)]
+        for r in sorted(srv, key=lambda r: (r.priority, -r.weight)):
+            target = r.target.to_text(omit_final_dot=True).lower()
+            # RFC 6186 3.4: a target of "." says the service is not offered.
+            if target not in ("", "@", "."):
+                targets.append((target, MailboxPort(r.port, service)))
+    srv_hosts = await asyncio.gather(*(resolver.addresses(t) for t, _ in targets))
+    found = [
+        MailboxHost(host, "srv", port)
+        for host, (_, port) in zip(srv_hosts, targets, strict=True)
+        if host.addresses
+    ]
+    for host in srv_hosts:
+        queries += host.queries
+    found += [MailboxHost(h, "name") for h in named if h.addresses]
     return found

@@ -22,6 +22,10 @@ MAX_LINE_OCTETS = 1000
 MAX_REPLY_LINES = 100
 
 _REPLY_LINE = re.compile(rb"^([2-5][0-9][0-9])([ -])(.*)$")
+# What the start of a reply line can be before its LF has arrived: a prefix
+# of a code, then a separator and text, or only the CR of a bare "220".
+# Anything else will never become a reply, however long one waits.
+_REPLY_START = re.compile(rb"(?:[2-5](?:[0-9](?:[0-9](?:[ -].*|\r*))?)?)?", re.DOTALL)
 
 
 class ReplyError(ValueError):
@@ -82,8 +86,13 @@ class ReplyReader:
         while True:
             end = self._buffer.find(b"\n")
             if end < 0:
-                if len(self._buffer) > MAX_LINE_OCTETS:
+                # The CR of a CRLF may arrive before its LF; it is not part
+                # of the line, so where the bytes were split cannot decide
+                # whether a line fits.
+                if len(self._buffer.removesuffix(b"\r")) > MAX_LINE_OCTETS:
                     raise ReplyError("line too long", self._buffer)
+                if not _REPLY_START.fullmatch(self._buffer):
+                    raise ReplyError("not an SMTP reply line", self._buffer)
                 return replies
             line = self._buffer[:end].rstrip(b"\r")
             self._buffer = self._buffer[end + 1 :]
@@ -136,11 +145,15 @@ class Extensions:
         keywords: dict[str, tuple[str, ...]] = {}
         # The first line is the server's name and greeting, not a keyword.
         for line in reply.lines[1:]:
-            words = line.replace("=", " ", 1).split()
+            words = line.split()
             if not words:
                 continue
-            keyword = words[0].upper()
-            params = tuple(w.upper() if keyword == "AUTH" else w for w in words[1:])
+            # Only an "=" in the keyword itself is the legacy separator; in
+            # a parameter it is data (RFC 9422 LIMITS: RCPTMAX=100).
+            keyword, _, first = words[0].partition("=")
+            keyword = keyword.upper()
+            rest = [first, *words[1:]] if first else words[1:]
+            params = tuple(w.upper() if keyword == "AUTH" else w for w in rest)
             keywords[keyword] = keywords.get(keyword, ()) + params
         return cls(keywords)
 

@@ -46,9 +46,15 @@ _HEADLINE_ORDER = (
 
 
 def settings_sentence(advice: Advice) -> str:
-    login = {True: ", with your login", False: ", no login", None: ""}[advice.login]
-    security = _SECURITY_WORDS[advice.security or Security.NONE]
-    return f"{advice.host}, port {advice.port}, {security}{login}"
+    return settings_text(advice.host, advice.port, advice.security, advice.login)
+
+
+def settings_text(
+    host: str | None, port: int | None, security: Security | None, login: bool | None
+) -> str:
+    """The words a mail client's settings dialog uses, for one setting."""
+    words = {True: ", with your login", False: ", no login", None: ""}[login]
+    return f"{host}, port {port}, {_SECURITY_WORDS[security or Security.NONE]}{words}"
 
 
 def decide(
@@ -64,6 +70,13 @@ def decide(
             else len(_HEADLINE_ORDER)
         ),
     )
+    if "intercepted" in codes:
+        # port25_blocked [intercepted] says the same thing in other words.
+        headline = [
+            f
+            for f in headline
+            if not (f.code == "port25_blocked" and f.how == "intercepted")
+        ]
     usable = [a for a in advice if a.purpose in ("submission", "relay")]
     submission = [a for a in advice if a.purpose == "submission"]
 

@@ -160,7 +160,7 @@ def test_cli_json_is_the_versioned_contract(args: list[str]) -> None:
 
     document = json.loads(out)
     assert code == 0
-    assert document["schema_version"] == "1.0"
+    assert document["schema_version"] == "1.1"
     assert document["tool"] == {"name": "netprobe", "version": __version__}
     assert document["mx"] == [
         {"exchange": "mail.ok.example", "preference": 10, "addresses": ["127.0.0.4"]}

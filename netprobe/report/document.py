@@ -2,7 +2,14 @@
 
 ``schema_version`` changes its major number only when a field is removed or
 changes meaning; new fields may appear in any version. Enum values are the
-snake_case words of DESIGN.md's vocabulary.
+snake_case words of DESIGN.md's vocabulary. The contract is written down as a
+JSON Schema in ``netprobe/schema/report.schema.json``; every renderer in this
+package reads the document, never the model, so that a report saved by an
+older version can be shown in any format.
+
+1.1 added ``mailbox_hosts``, ``mailbox_probes`` (the receiving side),
+``expectations``, ``skipped``, ``advice[].protocol`` and
+``evidence.local_address``; ``redacted`` is set by ``report.redact``.
 """
 
 from __future__ import annotations
@@ -10,10 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 from netprobe.model import (
+    Advice,
     CheckReport,
     DnsQuery,
     Finding,
     Hop,
+    MailboxResult,
     Observation,
     PacketEvidence,
     PacketReply,
@@ -23,7 +32,10 @@ from netprobe.model import (
     Trace,
 )
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+# The major version this netprobe reads; a report of a later major version
+# may have fields whose meaning changed, so it is refused, not guessed at.
+SCHEMA_MAJOR = 1
 
 
 def _query(q: DnsQuery) -> dict[str, Any]:
@@ -68,6 +80,7 @@ def _evidence(obs: Observation) -> dict[str, Any]:
         "failure_step": obs.failure_step,
         "failure": obs.failure,
         "timings": {k: round(v, 4) for k, v in obs.timings.items()},
+        "local_address": obs.local_address,
     }
 
 
@@ -160,6 +173,54 @@ def _finding(f: Finding) -> dict[str, Any]:
     }
 
 
+def _mailbox_probe(r: MailboxResult) -> dict[str, Any]:
+    obs = r.observation
+    capabilities = obs.capabilities_after_tls or obs.capabilities
+    return {
+        "host": r.spec.host,
+        "address": r.spec.address,
+        "family": r.spec.family.value,
+        "port": r.spec.port,
+        "service": r.spec.service.value,
+        "protocol": r.spec.service.protocol,
+        "outcome": r.outcome.value,
+        "detail": r.detail,
+        "starttls": r.starttls,
+        "capabilities": list(capabilities or ()),
+        "evidence": {
+            "connected": obs.connected,
+            "connect_error": obs.connect_error,
+            "errno": obs.connect_errno,
+            "greeting": obs.greeting,
+            "capabilities": _optional_list(obs.capabilities),
+            "starttls_reply": obs.starttls_reply,
+            "capabilities_after_tls": _optional_list(obs.capabilities_after_tls),
+            "tls": _tls(obs.tls),
+            "failure_step": obs.failure_step,
+            "failure": obs.failure,
+            "timings": {k: round(v, 4) for k, v in obs.timings.items()},
+            "local_address": obs.local_address,
+        },
+    }
+
+
+def _optional_list(value: tuple[str, ...] | None) -> list[str] | None:
+    return None if value is None else list(value)
+
+
+def _advice(a: Advice) -> dict[str, Any]:
+    return {
+        "rank": a.rank,
+        "host": a.host,
+        "port": a.port,
+        "security": a.security.value if a.security else None,
+        "login": a.login,
+        "purpose": a.purpose,
+        "reason": a.reason,
+        "protocol": a.protocol,
+    }
+
+
 def to_document(report: CheckReport) -> dict[str, Any]:
     resolution = report.resolution
     return {
@@ -208,20 +269,25 @@ def to_document(report: CheckReport) -> dict[str, Any]:
             "mta_sts": resolution.mta_sts,
             "dane_exchanges": list(resolution.dane_exchanges),
         },
+        "mailbox_hosts": [
+            {
+                "host": m.host.name,
+                "source": m.source,
+                "port": m.port.number if m.port else None,
+                "service": m.port.service.value if m.port else None,
+                "addresses": list(m.host.addresses),
+            }
+            for m in resolution.mailbox_hosts
+        ],
         "dns": [_query(q) for q in resolution.queries],
         "probes": [_probe(r) for r in report.results],
+        "mailbox_probes": [_mailbox_probe(r) for r in report.mailbox_results],
         "evidence": _packets(report.packets),
         "findings": [_finding(f) for f in report.findings],
-        "advice": [
-            {
-                "rank": a.rank,
-                "host": a.host,
-                "port": a.port,
-                "security": a.security.value if a.security else None,
-                "login": a.login,
-                "purpose": a.purpose,
-                "reason": a.reason,
-            }
-            for a in report.advice
+        "advice": [_advice(a) for a in report.advice],
+        "expectations": [
+            {"name": e.name, "expect": e.expect, "holds": e.holds, "seen": e.seen}
+            for e in report.expectations
         ],
+        "skipped": list(report.skipped),
     }

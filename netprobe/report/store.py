@@ -1,8 +1,11 @@
-"""Saving reports: atomically, never overwriting, in the XDG state directory.
+"""Saving and reading reports: atomically, never overwriting, in the XDG
+state directory.
 
 A report is written to a temporary file in the target directory and moved
 into place with ``os.replace`` only once complete, so a crash or a full disk
 never leaves half a report where a whole one was, nor clobbers an older one.
+Reading checks the document against the report contract (``schema``), so
+that a corrupt file or another program's JSON is refused in one line.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ import json
 import os
 import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from netprobe.errors import ReportError
+from netprobe.report import schema
 
 
 def state_dir() -> Path:
@@ -74,3 +79,74 @@ def save_document(document: dict[str, Any], directory: Path | None = None) -> Pa
 
 def dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def load_document(path: Path) -> dict[str, Any]:
+    """Read a saved report; raise :class:`ReportError` saying what is wrong."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ReportError(path, exc.strerror or str(exc)) from None
+    except UnicodeDecodeError:
+        raise ReportError(path, "not a netprobe report (not UTF-8 text)") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReportError(
+            path, f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+    try:
+        return schema.check(document)
+    except schema.DocumentProblem as exc:
+        raise ReportError(path, str(exc)) from None
+
+
+def find_report(name: str, directory: Path | None = None) -> Path:
+    """A path as given, or a bare name from ``report list`` in the state dir."""
+    given = Path(name)
+    if given.exists() or given.parent != Path("."):
+        return given
+    saved = (directory or state_dir()) / name
+    if saved.exists():
+        return saved
+    raise ReportError(name, "no such file, nor a saved report of that name")
+
+
+@dataclass(frozen=True)
+class SavedReport:
+    """One line of ``report list``; ``status`` says "unreadable" for a file
+    that is not a report this version can read."""
+
+    path: Path
+    started: str
+    target: str
+    status: str
+
+
+def list_reports(directory: Path | None = None) -> list[SavedReport]:
+    """Saved reports, newest first; an unreadable one is listed, not fatal."""
+    directory = directory or state_dir()
+    try:
+        paths = [p for p in directory.iterdir() if p.suffix == ".json"]
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise ReportError(directory, exc.strerror or str(exc)) from None
+    reports = []
+    for path in paths:
+        try:
+            document = load_document(path)
+        except ReportError:
+            reports.append(SavedReport(path, "", "?", "unreadable"))
+            continue
+        reports.append(
+            SavedReport(
+                path,
+                str(document["started"]),
+                str(document["target"]),
+                str(document["verdict"]["status"]),
+            )
+        )
+    # Names begin with the UTC time of the check, so they sort as times do;
+    # the started field breaks no ties the name does not.
+    return sorted(reports, key=lambda r: (r.started, r.path.name), reverse=True)

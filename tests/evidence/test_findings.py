@@ -576,7 +576,7 @@ def test_report_without_privileges_says_what_was_not_gathered() -> None:
 
     report = check(observations)
     doc = document.to_document(report)
-    rendered = text.render(report)
+    rendered = text.render(doc)
 
     assert doc["evidence"]["packets"] == "not gathered: needs root or CAP_NET_RAW"
     assert doc["evidence"]["syn_probes"] == []
