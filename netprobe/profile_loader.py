@@ -16,6 +16,7 @@ dependency.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tomllib
 from collections.abc import Callable
@@ -35,6 +36,8 @@ from netprobe.expect import (
 )
 from netprobe.model import Family, MailboxPort, MailboxService, PortSpec, Service
 from netprobe.profile import Profile, Timeouts
+
+log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 
@@ -287,7 +290,7 @@ def load_profile(name: str) -> Profile:
     if _is_path(name):
         return _load_file(Path(name))
     mine = user_dir() / f"{name}.toml"
-    if mine.is_file():
+    if _readable_file(mine):
         return _load_file(mine)
     builtin = _builtin_dir() / f"{name}.toml"
     if builtin.is_file():
@@ -298,6 +301,27 @@ def load_profile(name: str) -> Profile:
         "",
         f"no such profile (known: {known}; add your own as {user_dir()}/{name}.toml)",
     )
+
+
+def _readable_file(path: Path) -> bool:
+    """Whether ``path`` is a file, counting an unreadable directory as none.
+
+    A config directory this user may not enter (another user's, after sudo)
+    must not stop a check that never asked for it: the built-ins serve.
+    """
+    try:
+        return path.is_file()
+    except OSError as exc:
+        log.debug("profiles: cannot look in %s: %s", path.parent, exc.strerror)
+        return False
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError as exc:
+        log.debug("profiles: cannot look in %s: %s", path, exc.strerror)
+        return False
 
 
 def _load_file(path: Path) -> Profile:
@@ -327,7 +351,7 @@ def list_profiles() -> list[ProfileInfo]:
             name = entry.name.removesuffix(".toml")
             found[name] = ProfileInfo(name, "built-in", "", f"built-in {name}")
     directory = user_dir()
-    if directory.is_dir():
+    if _is_dir(directory):
         for path in sorted(directory.glob("*.toml")):
             found[path.stem] = ProfileInfo(path.stem, "user", "", str(path))
     listed = []

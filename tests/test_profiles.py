@@ -8,7 +8,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -411,3 +411,27 @@ def test_wheel_ships_profiles_and_the_schema(tmp_path: Path) -> None:
 
     assert {f"netprobe/profiles/{n}.toml" for n in BUILTIN} <= names
     assert "netprobe/schema/report.schema.json" in names
+
+
+def test_profile_unreadable_user_directory_falls_back_to_built_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A config directory the user may not enter (another user's, after
+    # sudo) must not stop a check that never asked for it. Root passes
+    # every permission check, so the denial is simulated for that folder.
+    locked = tmp_path / "config" / "netprobe" / "profiles"
+    real_is_file, real_is_dir = Path.is_file, Path.is_dir
+
+    def guarded(real: Callable[[Path], bool]) -> Callable[[Path], bool]:
+        def check(self: Path) -> bool:
+            if locked in self.parents or self == locked:
+                raise PermissionError(13, "Permission denied")
+            return real(self)
+
+        return check
+
+    monkeypatch.setattr(Path, "is_file", guarded(real_is_file))
+    monkeypatch.setattr(Path, "is_dir", guarded(real_is_dir))
+
+    assert load_profile("quick").name == "quick"
+    assert "quick" in {p.name for p in list_profiles()}
