@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from netprobe import certs
+from netprobe import certs, evidence
 from netprobe.model import (
     Answer,
     Confidence,
@@ -116,6 +116,24 @@ def _common_hop(results: Iterable[ProbeResult]) -> Hop | None:
 def _alive(result: ProbeResult) -> bool:
     """Something answered the SYN: a connection, or a TCP reset."""
     return result.observation.connected or result.outcome is Outcome.REFUSED
+
+
+def _beyond(control: ProbeResult, failing: Sequence[ProbeResult]) -> bool:
+    """Whether a working port 25 lies beyond the point where the failing
+    connections stop, and so proves that the network lets port 25 out.
+
+    An ISP's own relay sits before the ISP's filter and always answers;
+    taken as a control, it would clear the very network that blocks 25.
+    Only the packet evidence knows distances; without it the control is
+    taken at its word.
+    """
+    stop = _common_hop(failing)
+    reply = control.packets.reply if control.packets else None
+    if stop is None or stop.distance is None or reply is None:
+        return True
+    if reply.answer is not Answer.SYN_ACK or reply.ttl is None:
+        return True
+    return evidence.distance(reply.ttl) > stop.distance
 
 
 def _families(results: Iterable[ProbeResult | MailboxResult]) -> tuple[Family, ...]:
@@ -314,6 +332,14 @@ def _port25_findings(results: Sequence[ProbeResult]) -> list[Finding]:
         and r.spec.family not in dead
         and (Role.EXCHANGE in r.spec.roles or Role.REFERENCE in r.spec.roles)
     ]
+    # A reference that answers from before the point where the others stop
+    # (the ISP's own relay) says nothing about the way out: leave it aside.
+    stopped = [r for r in smtp if _blocked(r)]
+    smtp = [
+        r
+        for r in smtp
+        if not (Role.REFERENCE in r.spec.roles and r.works and not _beyond(r, stopped))
+    ]
     if not smtp:
         return []
     blocked_families = []
@@ -470,7 +496,9 @@ def _exchange_port25_findings(results: Sequence[ProbeResult]) -> list[Finding]:
     working = [
         r
         for r in smtp
-        if r.works and any(f.spec.family is r.spec.family for f in failing)
+        if r.works
+        and any(f.spec.family is r.spec.family for f in failing)
+        and _beyond(r, failing)
     ]
     failing = [
         r for r in failing if any(w.spec.family is r.spec.family for w in working)
@@ -558,7 +586,9 @@ def _exchange_findings(
         # this host's failures are its own. Without that, only total silence
         # says "down": resets from some ports prove the host is up, and its
         # port 25 is then a matter for port25_blocked.
-        port25_elsewhere = any(r.spec.service is Service.SMTP for r in others)
+        port25_elsewhere = any(
+            r.spec.service is Service.SMTP and _beyond(r, mine) for r in others
+        )
         if not any(_alive(r) for r in mine):
             state = "answers on no port: that server is down or unreachable"
         elif port25_elsewhere and all(r.outcome is Outcome.REFUSED for r in mine):

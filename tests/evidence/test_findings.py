@@ -475,6 +475,27 @@ def test_exchange_failing_on_25_while_a_reference_answers_is_not_a_block() -> No
     assert failing.confidence is Confidence.HIGH
 
 
+def test_reference_answering_from_before_the_block_does_not_clear_it() -> None:
+    # The ISP's own relay, one hop away, answers on 25 while the way out is
+    # dropped at that same hop: it is no proof that 25 gets out.
+    relay = spec(ISP_V4, 25, REFERENCE, Role.REFERENCE)
+    observations = [
+        failed(spec(MAIL_V4, 25), "timeout"),
+        opened(spec(MAIL_V4, 587)),
+        opened(relay),
+    ]
+    evidence = packets(
+        (silent(MAIL_V4, 25), syn_ack(MAIL_V4, 587), syn_ack(ISP_V4, 25, ttl=64)),
+        (trace(MAIL_V4, 25, [ISP_V4, None, None, None]), TRACE_587),
+    )
+    resolution = whaler(MAIL_V4, references=(Host(REFERENCE, (ISP_V4,)),))
+
+    report = check(observations, evidence, resolution)
+
+    assert "exchange_port25_failed" not in codes(report)
+    assert the("port25_blocked", report).hop == GATEWAY
+
+
 # --- STARTTLS stripped ---------------------------------------------------------
 
 
