@@ -26,7 +26,6 @@ Every error is one line on standard error; ``--debug`` adds the traceback.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import sys
@@ -333,6 +332,9 @@ class _Output:
 
 
 def _check(domain: str, options: CheckOptions, fmt: Format, out: _Output) -> int:
+    # The pipeline loads here, not at start-up, so that --help stays quick.
+    import asyncio
+
     from netprobe.check import ProbeDone, run_check
     from netprobe.report import document, formats, store
     from netprobe.terminal import ProgressLine, wants_color
@@ -380,6 +382,7 @@ WORST_LAST = (EXIT_OK, EXIT_DEGRADED, EXIT_NO_MAIL, EXIT_BLOCKED, EXIT_EXPECTATI
 
 
 def _check_many(path: Path, options: CheckOptions, jobs: int, out: _Output) -> int:
+    import asyncio
     import json
 
     from netprobe.batch import check_many, read_domains

@@ -21,8 +21,6 @@ import typer
 
 from netprobe import __version__
 from netprobe.headerblock import NotAMessageError
-from netprobe.journey import journey_from_bytes
-from netprobe.render_path import OutputFormat, render
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +59,11 @@ def path_command(
 
     MESSAGE is a message file, or '-' to read the message from standard input.
     """
+    # The parser loads here, not at start-up: `netprobe --help` and `check`
+    # do not need it.
+    from netprobe.journey import journey_from_bytes
+    from netprobe.render_path import OutputFormat, render
+
     try:
         chosen = OutputFormat(fmt.lower())
     except ValueError:

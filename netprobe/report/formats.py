@@ -10,7 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from netprobe.report import html, junit, markdown, store, text
+from netprobe.report import store
 
 
 class Format(StrEnum):
@@ -45,6 +45,10 @@ def render(
     color: bool = False,
 ) -> str:
     """The document in ``fmt``, ending in a newline."""
+    # Renderers load on first use: `netprobe --help` and a plain check
+    # should not pay for HTML and JUnit.
+    from netprobe.report import html, junit, markdown, text
+
     if fmt is Format.JSON:
         return store.dumps(document)
     if fmt is Format.MARKDOWN:
