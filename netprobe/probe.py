@@ -47,8 +47,10 @@ _READ_CHUNK = 4096
 _QUIT_WAIT = 1.0
 
 
-class _ConversationError(Exception):
-    """A step of the SMTP conversation failed; carries the step and why."""
+class StepError(Exception):
+    """A step of a conversation (SMTP here, IMAP or POP3 in probe_mailbox)
+    failed; carries the step and why. Caught inside the probe, never raised
+    out of it: the observation records it."""
 
     def __init__(self, step: str, reason: str) -> None:
         super().__init__(f"{step}: {reason}")
@@ -154,25 +156,21 @@ class _Session:
         while not self._ready:
             remaining = deadline - loop.time()
             if remaining <= 0:
-                raise _ConversationError(
-                    step, f"no complete reply within {timeout:g} s"
-                )
+                raise StepError(step, f"no complete reply within {timeout:g} s")
             try:
                 data = await asyncio.wait_for(self.reader.read(_READ_CHUNK), remaining)
             except TimeoutError:
-                raise _ConversationError(
+                raise StepError(
                     step, f"no complete reply within {timeout:g} s"
                 ) from None
             except OSError as exc:
-                raise _ConversationError(step, map_os_error(exc)[0]) from None
+                raise StepError(step, map_os_error(exc)[0]) from None
             if not data:
-                raise _ConversationError(step, "the server closed the connection")
+                raise StepError(step, "the server closed the connection")
             try:
                 self._ready.extend(self._parser.feed(data))
             except ReplyError as exc:
-                raise _ConversationError(
-                    step, f"{exc.reason}: {exc.sample!r}"
-                ) from None
+                raise StepError(step, f"{exc.reason}: {exc.sample!r}") from None
         return self._ready.popleft()
 
     async def command(self, step: str, line: str) -> Reply:
@@ -180,7 +178,7 @@ class _Session:
         try:
             await asyncio.wait_for(self.writer.drain(), self.timeouts.command)
         except (OSError, TimeoutError) as exc:
-            raise _ConversationError(step, map_os_error(exc)[0]) from None
+            raise StepError(step, map_os_error(exc)[0]) from None
         return await self.read_reply(step, self.timeouts.command)
 
     async def start_tls(self, context: ssl.SSLContext, host: str) -> None:
@@ -198,7 +196,7 @@ class _Session:
             self.writer.write(b"QUIT\r\n")
             await asyncio.wait_for(self.writer.drain(), _QUIT_WAIT)
             await self.read_reply("quit", _QUIT_WAIT)
-        except (_ConversationError, OSError, TimeoutError) as exc:
+        except (StepError, OSError, TimeoutError) as exc:
             log.debug("probe.quit unanswered: %s", exc)
 
 
@@ -410,7 +408,7 @@ class Prober:
         seen = _Seen()
         try:
             await self._converse(session, spec, seen, timings)
-        except _ConversationError as exc:
+        except StepError as exc:
             seen.failure_step, seen.failure = exc.step, exc.reason
         finally:
             writer.close()
@@ -487,5 +485,5 @@ class Prober:
             await session.start_tls(self.context, spec.host)
         except (OSError, ssl.SSLError, TimeoutError) as exc:
             seen.tls = tls_failure(exc)
-            raise _ConversationError(step, seen.tls.verify_error or "failed") from None
+            raise StepError(step, seen.tls.verify_error or "failed") from None
         seen.tls = tls_info(session.writer, spec.host)

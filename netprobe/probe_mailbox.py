@@ -28,7 +28,14 @@ from netprobe.mailbox import (
     pop3_capabilities,
 )
 from netprobe.model import MailboxObservation, MailboxSpec, TlsInfo
-from netprobe.probe import Prober, local_address, map_os_error, tls_failure, tls_info
+from netprobe.probe import (
+    Prober,
+    StepError,
+    local_address,
+    map_os_error,
+    tls_failure,
+    tls_info,
+)
 from netprobe.profile import Timeouts
 
 log = logging.getLogger(__name__)
@@ -36,15 +43,6 @@ log = logging.getLogger(__name__)
 _READ_CHUNK = 4096
 # LOGOUT and QUIT are courtesies; do not wait long for their replies.
 _GOODBYE_WAIT = 1.0
-
-
-class _StepError(Exception):
-    """A step of the conversation failed; carries the step and why."""
-
-    def __init__(self, step: str, reason: str) -> None:
-        super().__init__(f"{step}: {reason}")
-        self.step = step
-        self.reason = reason
 
 
 class _Lines:
@@ -64,21 +62,21 @@ class _Lines:
         while not self._ready:
             remaining = deadline - loop.time()
             if remaining <= 0:
-                raise _StepError(step, f"no complete line within {timeout:g} s")
+                raise StepError(step, f"no complete line within {timeout:g} s")
             try:
                 data = await asyncio.wait_for(self.reader.read(_READ_CHUNK), remaining)
             except TimeoutError:
-                raise _StepError(
+                raise StepError(
                     step, f"no complete line within {timeout:g} s"
                 ) from None
             except OSError as exc:
-                raise _StepError(step, map_os_error(exc)[0]) from None
+                raise StepError(step, map_os_error(exc)[0]) from None
             if not data:
-                raise _StepError(step, "the server closed the connection")
+                raise StepError(step, "the server closed the connection")
             try:
                 self._ready.extend(self._parser.feed(data))
             except ProtocolError as exc:
-                raise _StepError(step, f"{exc.reason}: {exc.sample!r}") from None
+                raise StepError(step, f"{exc.reason}: {exc.sample!r}") from None
         return self._ready.popleft()
 
     async def send(self, step: str, line: str, timeout: float) -> None:
@@ -86,7 +84,7 @@ class _Lines:
         try:
             await asyncio.wait_for(self.writer.drain(), timeout)
         except (OSError, TimeoutError) as exc:
-            raise _StepError(step, map_os_error(exc)[0]) from None
+            raise StepError(step, map_os_error(exc)[0]) from None
 
     async def start_tls(
         self, context: ssl.SSLContext, host: str, timeout: float
@@ -181,7 +179,7 @@ class MailboxProber:
                 await self._imap(lines, spec, seen, timings)
             else:
                 await self._pop3(lines, spec, seen, timings)
-        except _StepError as exc:
+        except StepError as exc:
             seen.failure_step, seen.failure = exc.step, exc.reason
         finally:
             writer.close()
@@ -211,7 +209,7 @@ class MailboxProber:
             await lines.start_tls(self._prober.context, spec.host, self._timeouts.tls)
         except (OSError, ssl.SSLError, TimeoutError) as exc:
             seen.tls = tls_failure(exc)
-            raise _StepError(step, seen.tls.verify_error or "failed") from None
+            raise StepError(step, seen.tls.verify_error or "failed") from None
         seen.tls = tls_info(lines.writer, spec.host)
 
     # --- IMAP (RFC 9051) -----------------------------------------------------
@@ -228,11 +226,11 @@ class MailboxProber:
             try:
                 response = parse_imap(line)
             except ProtocolError as exc:
-                raise _StepError(step, f"{exc.reason}: {exc.sample!r}") from None
+                raise StepError(step, f"{exc.reason}: {exc.sample!r}") from None
             capabilities = response.capabilities() or capabilities
             if response.tag == tag:
                 return line, capabilities
-        raise _StepError(step, "no tagged reply after 100 lines")
+        raise StepError(step, "no tagged reply after 100 lines")
 
     async def _imap(
         self,
@@ -252,7 +250,7 @@ class MailboxProber:
         try:
             greeting = parse_imap_greeting(line)
         except ProtocolError as exc:
-            raise _StepError("greeting", f"{exc.reason}: {exc.sample!r}") from None
+            raise StepError("greeting", f"{exc.reason}: {exc.sample!r}") from None
         lap("greeting")
         if greeting.status == "BYE":
             return  # RFC 9051 7.1.5: the server closes the connection now
@@ -296,7 +294,7 @@ class MailboxProber:
             try:
                 done = body.feed(line)
             except ProtocolError as exc:
-                raise _StepError("capa", f"{exc.reason}: {exc.sample!r}") from None
+                raise StepError("capa", f"{exc.reason}: {exc.sample!r}") from None
             if done is not None:
                 return pop3_capabilities(done)
 
@@ -305,7 +303,7 @@ class MailboxProber:
         try:
             return _Pop3Line(line, parse_pop3(line).ok)
         except ProtocolError as exc:
-            raise _StepError(step, f"{exc.reason}: {exc.sample!r}") from None
+            raise StepError(step, f"{exc.reason}: {exc.sample!r}") from None
 
     async def _pop3(
         self,
@@ -325,7 +323,7 @@ class MailboxProber:
         try:
             greeting = parse_pop3(line)
         except ProtocolError as exc:
-            raise _StepError("greeting", f"{exc.reason}: {exc.sample!r}") from None
+            raise StepError("greeting", f"{exc.reason}: {exc.sample!r}") from None
         lap("greeting")
         if not greeting.ok:
             await self._goodbye(lines, "QUIT")
@@ -352,7 +350,7 @@ class MailboxProber:
         try:
             await lines.send("goodbye", command, _GOODBYE_WAIT)
             await lines.read("goodbye", _GOODBYE_WAIT)
-        except _StepError as exc:
+        except StepError as exc:
             log.debug("mailbox.goodbye unanswered: %s", exc)
 
 
