@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import ssl
 import struct
@@ -11,7 +12,8 @@ import pytest
 
 from lab import Family, Mode, dns, firewall, forwarder, pki, postfix, prerequisites
 from lab import __main__ as cli
-from lab.addresses import BACKUP, MAIL
+from lab import addresses as A
+from lab.addresses import BACKUP, MAIL, REFERENCE
 from lab.servfail import answer
 
 
@@ -73,6 +75,20 @@ def test_switched_off_host_drops_both_addresses() -> None:
     assert BACKUP.v4 not in rules
 
 
+def test_reference_addresses_lie_beyond_the_isp_on_no_link() -> None:
+    links = [
+        ipaddress.ip_interface(cidr).network
+        for link in (A.HOTEL_ISP, A.ISP_NET, A.NET_CORP)
+        for end in (link.a, link.b)
+        for cidr in (*end.v4, *end.v6)
+    ]
+    v4, v6 = (ipaddress.ip_address(a) for a in (REFERENCE.v4, REFERENCE.v6))
+
+    assert REFERENCE.namespace == A.NET
+    assert not any(address in net for net in links for address in (v4, v6))
+    assert v4 in ipaddress.ip_network("203.0.113.32/28")
+
+
 def test_dnsmasq_config_keeps_example_local_and_forwards_failing_zones() -> None:
     config = dns.config(Path("/run/x")).splitlines()
 
@@ -87,18 +103,42 @@ def test_dnsmasq_config_keeps_example_local_and_forwards_failing_zones() -> None
     assert first_25.startswith("host-record=mail.whaler.example,")
 
 
+def test_dnsmasq_config_has_the_reference_mx_and_its_addresses() -> None:
+    config = dns.config(Path("/run/x")).splitlines()
+
+    assert "mx-host=reference.example,mx.reference.example,10" in config
+    assert "host-record=mx.reference.example,203.0.113.40,2001:db8:4::40" in config
+
+
 def test_only_mail_offers_submission() -> None:
-    mail, backup, relay = postfix.INSTANCES
+    mail, backup, relay, reference = postfix.INSTANCES
 
     assert "587 " in postfix.master_cf(mail)
     assert "smtpd_tls_wrappermode=yes" in postfix.master_cf(mail)
     assert "587 " not in postfix.master_cf(backup)
     assert "465 " not in postfix.master_cf(relay)
+    assert "587 " not in postfix.master_cf(reference)
+    assert "465 " not in postfix.master_cf(reference)
+
+
+def test_reference_instance_greets_as_itself_on_its_own_addresses(
+    tmp_path: Path,
+) -> None:
+    credential = pki.Credential(tmp_path / "c.pem", tmp_path / "c.key")
+    reference = postfix.INSTANCES[-1]
+
+    main_cf = postfix.main_cf(tmp_path, reference, tmp_path / "ca.pem", credential)
+
+    assert reference.exchange is REFERENCE
+    assert "myhostname = mx.reference.example" in main_cf
+    assert "inet_interfaces = 203.0.113.40, [2001:db8:4::40]" in main_cf
+    assert "smtpd_tls_security_level = may" in main_cf
+    assert "mydestination = reference.example" in main_cf
 
 
 def test_only_the_isp_relay_relays_for_the_hotel(tmp_path: Path) -> None:
     credential = pki.Credential(tmp_path / "c.pem", tmp_path / "c.key")
-    mail, _, relay = postfix.INSTANCES
+    mail, _, relay, _ = postfix.INSTANCES
 
     relay_cf = postfix.main_cf(tmp_path, relay, tmp_path / "ca.pem", credential)
     mail_cf = postfix.main_cf(tmp_path, mail, tmp_path / "ca.pem", credential)
