@@ -163,5 +163,7 @@ REFERENCE = Exchange(
     "reference", "mx.reference.example", REFERENCE_V4, REFERENCE_V6, NET
 )
 EXCHANGES = (MAIL, BACKUP, ISP_RELAY, REFERENCE)
-# Hosts that `host off NAME` can switch off.
-SWITCHABLE = {MAIL.key: MAIL, BACKUP.key: BACKUP}
+# Hosts that `host off NAME` and `port25 off NAME` can switch off. Not the
+# relay: it lives on the ISP router itself, whose other services (the
+# resolver, the router's own answers) must keep working.
+SWITCHABLE = {MAIL.key: MAIL, BACKUP.key: BACKUP, REFERENCE.key: REFERENCE}

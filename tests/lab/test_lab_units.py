@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import ssl
 import struct
@@ -15,6 +16,7 @@ from lab import __main__ as cli
 from lab import addresses as A
 from lab.addresses import BACKUP, MAIL, REFERENCE
 from lab.servfail import answer
+from lab.state import State
 
 
 @pytest.mark.parametrize(
@@ -75,6 +77,32 @@ def test_switched_off_host_drops_both_addresses() -> None:
     assert BACKUP.v4 not in rules
 
 
+def test_port25_switch_drops_port_25_of_both_addresses_only() -> None:
+    rules = firewall.hosts_ruleset([], [MAIL])
+
+    assert "ip daddr 203.0.113.25 tcp dport 25 drop" in rules
+    assert "ip6 daddr 2001:db8:3::25 tcp dport 25 drop" in rules
+    assert "ip daddr 203.0.113.25 drop" not in rules
+    assert "port 25 switched off: mail" in rules
+
+
+def test_host_switches_load_each_host_where_it_lives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded: dict[str, str] = {}
+    monkeypatch.setattr(
+        firewall, "_load", lambda _, ns, ruleset: loaded.__setitem__(ns, ruleset)
+    )
+
+    firewall.apply_hosts(tmp_path, [REFERENCE], [MAIL])
+
+    assert sorted(loaded) == ["np-corp", "np-net"]
+    assert "ip daddr 203.0.113.40 drop" in loaded["np-net"]
+    assert "203.0.113.25" not in loaded["np-net"]
+    assert "ip daddr 203.0.113.25 tcp dport 25 drop" in loaded["np-corp"]
+    assert "203.0.113.40" not in loaded["np-corp"]
+
+
 def test_reference_addresses_lie_beyond_the_isp_on_no_link() -> None:
     links = [
         ipaddress.ip_interface(cidr).network
@@ -87,6 +115,19 @@ def test_reference_addresses_lie_beyond_the_isp_on_no_link() -> None:
     assert REFERENCE.namespace == A.NET
     assert not any(address in net for net in links for address in (v4, v6))
     assert v4 in ipaddress.ip_network("203.0.113.32/28")
+    assert REFERENCE.key in A.SWITCHABLE
+
+
+def test_state_saved_before_the_port25_switch_loads_with_none_off(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "state.json"
+    old = {"mode": "drop", "family": "both", "delay_ms": 0, "hosts_off": ["mail"]}
+    path.write_text(json.dumps(old))
+
+    state = State.load(path)
+
+    assert (state.hosts_off, state.port25_off) == (["mail"], [])
 
 
 def test_dnsmasq_config_keeps_example_local_and_forwards_failing_zones() -> None:
