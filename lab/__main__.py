@@ -3,7 +3,8 @@
     python -m lab up [MODE] [--family ipv4|ipv6|both]
     python -m lab mode MODE [--family ipv4|ipv6|both]
     python -m lab delay MS
-    python -m lab host off|on mail|backup
+    python -m lab host off|on mail|backup|reference
+    python -m lab port25 off|on mail|backup|reference
     python -m lab status
     python -m lab down
 
@@ -57,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     host.add_argument("state", choices=["off", "on"])
     host.add_argument("name", choices=sorted(SWITCHABLE))
 
+    port25 = commands.add_parser(
+        "port25", help="switch a mail host's port 25 alone off or on"
+    )
+    port25.add_argument("state", choices=["off", "on"])
+    port25.add_argument("name", choices=sorted(SWITCHABLE))
+
     commands.add_parser("status", help="what is up, mode, family, delay")
     commands.add_parser("down", help="remove everything the lab made")
     return parser
@@ -78,9 +85,11 @@ def main(argv: list[str] | None = None) -> int:
             lab.set_delay(args.milliseconds)
         elif args.command == "host":
             lab.host(args.name, up=args.state == "on")
+        elif args.command == "port25":
+            lab.port25(args.name, up=args.state == "on")
         elif args.command == "down":
             lab.down()
-        if args.command in ("status", "up", "mode", "delay", "host"):
+        if args.command in ("status", "up", "mode", "delay", "host", "port25"):
             sys.stdout.write("\n".join(lab.status().lines()) + "\n")
     except LabError as error:
         sys.stderr.write(f"lab: error: {error}\n")

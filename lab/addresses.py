@@ -8,6 +8,10 @@ changing one is a breaking change for them.
     np-hotel --- np-isp ===== np-net --- np-corp
       (veth)        (TAP pair + delay      (veth)
                      forwarder)
+
+np-net also holds the reference mail host, mx.reference.example, on
+addresses of its own (on np-net's loopback), beyond the ISP and its
+port-25 policy like a big provider's MX on the internet.
 """
 
 from __future__ import annotations
@@ -54,6 +58,19 @@ BACKUP_V6 = "2001:db8:3::26"
 # Nothing answers here: broken.example is forwarded to it.
 DEAD_RESOLVER_V4 = "203.0.113.30"
 
+# The reference mail host, a well-known MX probed beside the target domain.
+# It must sit beyond the ISP's port-25 block, as a big provider's MX does:
+# the ISP's relay on the near side answers on 25 in every mode and would
+# make a network-wide block look like a fault of the target's exchanges.
+# It has addresses of its own on np-net's loopback (from 203.0.113.32/28
+# and 2001:db8:4::/64), not net's link addresses: those have the router's
+# PTR name (core.net.example) and serve the SERVFAIL server, and switching
+# the host off must silence the mail host alone. np-isp's default route
+# already leads to np-net, and np-net delivers to its own loopback, so no
+# route is added anywhere.
+REFERENCE_V4 = "203.0.113.40"
+REFERENCE_V6 = "2001:db8:4::40"
+
 HOTEL_PREFIX_V4 = "198.51.100.0/24"
 HOTEL_PREFIX_V6 = "2001:db8:1::/64"
 CORP_PREFIX_V4 = "203.0.113.16/28"
@@ -98,6 +115,10 @@ NET_CORP = Link(
     ),
 )
 VETH_LINKS = (HOTEL_ISP, NET_CORP)
+# Addresses a namespace holds on its loopback rather than on a link.
+LOOPBACK_ADDRESSES = (
+    Interface(NET, "lo", (f"{REFERENCE_V4}/32",), (f"{REFERENCE_V6}/128",)),
+)
 
 # Root-namespace names of the TAP devices while the forwarder creates them,
 # before they move into np-isp and np-net and take their final names.
@@ -138,6 +159,11 @@ class Exchange:
 MAIL = Exchange("mail", "mail.whaler.example", MAIL_V4, MAIL_V6, CORP)
 BACKUP = Exchange("backup", "backup.whaler.example", BACKUP_V4, BACKUP_V6, CORP)
 ISP_RELAY = Exchange("isp", "mail.isp.example", ISP_RELAY_V4, ISP_RELAY_V6, ISP)
-EXCHANGES = (MAIL, BACKUP, ISP_RELAY)
-# Hosts that `host off NAME` can switch off.
-SWITCHABLE = {MAIL.key: MAIL, BACKUP.key: BACKUP}
+REFERENCE = Exchange(
+    "reference", "mx.reference.example", REFERENCE_V4, REFERENCE_V6, NET
+)
+EXCHANGES = (MAIL, BACKUP, ISP_RELAY, REFERENCE)
+# Hosts that `host off NAME` and `port25 off NAME` can switch off. Not the
+# relay: it lives on the ISP router itself, whose other services (the
+# resolver, the router's own answers) must keep working.
+SWITCHABLE = {MAIL.key: MAIL, BACKUP.key: BACKUP, REFERENCE.key: REFERENCE}

@@ -29,6 +29,7 @@ HOST_RECORDS = (
     ("mail.whaler.example", (A.MAIL_V4, A.MAIL_V6)),
     ("backup.whaler.example", (A.BACKUP_V4, A.BACKUP_V6)),
     ("mail.isp.example", (A.ISP_RELAY_V4, A.ISP_RELAY_V6)),
+    ("mx.reference.example", (A.REFERENCE_V4, A.REFERENCE_V6)),
     ("hotel.isp.example", (A.HOTEL_V4, A.HOTEL_V6)),
     ("gw.isp.example", (A.ISP_NET_V4, A.ISP_NET_V6)),
     ("core.net.example", (A.NET_ISP_V4, A.NET_ISP_V6)),
@@ -45,6 +46,7 @@ MX_RECORDS = (
     ("whaler.example", "mail.whaler.example", 10),
     ("whaler.example", "backup.whaler.example", 100),
     ("isp.example", "mail.isp.example", 10),
+    ("reference.example", "mx.reference.example", 10),
     ("srv.example", "mail.whaler.example", 10),
     ("v4only.example", "mx.v4only.example", 10),
 )

@@ -1,4 +1,4 @@
-"""nftables rules of the lab: the ISP's port-25 policy and the host switch.
+"""nftables rules of the lab: the ISP's port-25 policy and the host switches.
 
 Each rule set is one table, written to a file and loaded with `nft -f`. The
 file first makes sure the table exists, then deletes it and creates it anew,
@@ -85,18 +85,32 @@ def policy_ruleset(mode: Mode, family: Family) -> str:
     )
 
 
-def hosts_ruleset(off: Iterable[A.Exchange]) -> str:
-    """The np-corp table that makes every exchange in `off` silent."""
+def hosts_ruleset(
+    off: Iterable[A.Exchange], port25_off: Iterable[A.Exchange] = ()
+) -> str:
+    """The table that makes every exchange in `off` silent, and the port 25
+    of every exchange in `port25_off`, loaded where those exchanges live."""
+    off = sorted(off, key=lambda e: e.key)
+    port25_off = sorted(port25_off, key=lambda e: e.key)
     rules = []
-    for exchange in sorted(off, key=lambda e: e.key):
+    for exchange in off:
         # Drop, not reject: a switched-off host sends nothing back. ARP and
         # neighbour discovery still answer, so the router has no reason to
         # report it unreachable either; the client just waits.
         rules += [f"ip daddr {exchange.v4} drop", f"ip6 daddr {exchange.v6} drop"]
-    hosts = ",".join(sorted(e.key for e in off)) or "none"
+    for exchange in port25_off:
+        # The exchange's own port 25 alone, for every client: a fault at that
+        # exchange or its provider, which a reference target must tell from
+        # a network that blocks port 25 everywhere.
+        rules += [
+            f"ip daddr {exchange.v4} tcp dport {SMTP_PORT} drop",
+            f"ip6 daddr {exchange.v6} tcp dport {SMTP_PORT} drop",
+        ]
+    hosts = ",".join(e.key for e in off) or "none"
+    port25 = ",".join(e.key for e in port25_off) or "none"
     return _replace_table(
         HOSTS_TABLE,
-        f"# hosts switched off: {hosts}",
+        f"# hosts switched off: {hosts}; port 25 switched off: {port25}",
         {"input": ("type filter hook input priority filter", rules)},
     )
 
@@ -110,13 +124,28 @@ def apply_policy(run_dir: Path, mode: Mode, family: Family) -> None:
     log.debug("firewall.policy mode=%s family=%s", mode, family)
 
 
-def apply_hosts(run_dir: Path, off: Iterable[A.Exchange]) -> None:
-    """Load the host switch table in np-corp."""
-    off = list(off)
-    # No conntrack flush needed: these rules match every packet, not only
-    # the first of a connection.
-    _load(run_dir / "firewall" / "hosts.nft", A.CORP, hosts_ruleset(off))
-    log.debug("firewall.hosts off=%s", [e.key for e in off])
+def apply_hosts(
+    run_dir: Path,
+    off: Iterable[A.Exchange],
+    port25_off: Iterable[A.Exchange] = (),
+) -> None:
+    """Load the host switch table in every namespace with a switchable host
+    (np-corp, np-net), each with the rules for its own exchanges."""
+    off, port25_off = list(off), list(port25_off)
+    namespaces = sorted({e.namespace for e in A.SWITCHABLE.values()})
+    for namespace in namespaces:
+        ruleset = hosts_ruleset(
+            [e for e in off if e.namespace == namespace],
+            [e for e in port25_off if e.namespace == namespace],
+        )
+        # No conntrack flush needed: these rules match every packet, not
+        # only the first of a connection.
+        _load(run_dir / "firewall" / f"hosts-{namespace}.nft", namespace, ruleset)
+    log.debug(
+        "firewall.hosts off=%s port25_off=%s",
+        [e.key for e in off],
+        [e.key for e in port25_off],
+    )
 
 
 def _replace_table(

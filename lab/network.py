@@ -5,6 +5,7 @@
     lab.set_mode("drop", family="both")
     lab.set_delay(50)
     lab.host("mail", up=False)
+    lab.port25("mail", up=False)
     lab.hotel_exec(["dig", "+short", "MX", "whaler.example"])
     lab.down()
 
@@ -63,6 +64,7 @@ class Status:
     family: Family
     delay_ms: float
     hosts_off: tuple[str, ...]
+    port25_off: tuple[str, ...]
 
     @property
     def up(self) -> bool:
@@ -92,6 +94,7 @@ class Status:
                 f"port-25 mode: {self.mode} (family {self.family})",
                 f"isp-net one-way delay: {self.delay_ms:g} ms",
                 f"hosts off: {', '.join(self.hosts_off) or 'none'}",
+                f"port 25 off: {', '.join(self.port25_off) or 'none'}",
             ]
         return lines
 
@@ -223,27 +226,45 @@ class Lab:
         state.save(self._state_file)
 
     def host(self, name: str, up: bool) -> None:
-        """Switch an exchange ("mail" or "backup") off (silent) or back on."""
+        """Switch a mail host ("mail", "backup", "reference") off (silent on
+        every port) or back on."""
+        self._switch(name, up, port25_only=False)
+
+    def port25(self, name: str, up: bool) -> None:
+        """Switch a mail host's port 25 alone off (silent) or back on, for
+        every client: a fault at that exchange, not in the hotel's network."""
+        self._switch(name, up, port25_only=True)
+
+    def _switch(self, name: str, up: bool, *, port25_only: bool) -> None:
         if name not in A.SWITCHABLE:
             known = ", ".join(A.SWITCHABLE)
             raise LabError(f"unknown host {name!r}; the lab can switch {known}")
         self._require_up()
         state = State.load(self._state_file)
-        off = set(state.hosts_off)
+        off = set(state.port25_off if port25_only else state.hosts_off)
         if up:
             off.discard(name)
         else:
             off.add(name)
-        firewall.apply_hosts(self.run_dir, [A.SWITCHABLE[key] for key in off])
-        state.hosts_off = sorted(off)
+        if port25_only:
+            state.port25_off = sorted(off)
+        else:
+            state.hosts_off = sorted(off)
+        firewall.apply_hosts(
+            self.run_dir,
+            [A.SWITCHABLE[key] for key in state.hosts_off],
+            [A.SWITCHABLE[key] for key in state.port25_off],
+        )
         state.save(self._state_file)
 
     def reset(self) -> None:
         """Back to the state `up("none")` leaves: no policy, no delay, all on."""
         self.set_mode(Mode.NONE, Family.BOTH)
         self.set_delay(0)
-        for name in A.SWITCHABLE:
-            self.host(name, up=True)
+        state = State.load(self._state_file)
+        state.hosts_off, state.port25_off = [], []
+        firewall.apply_hosts(self.run_dir, [], [])
+        state.save(self._state_file)
 
     # -- looking at it -----------------------------------------------------
 
@@ -257,6 +278,7 @@ class Lab:
             family=state.family,
             delay_ms=state.delay_ms,
             hosts_off=tuple(state.hosts_off),
+            port25_off=tuple(state.port25_off),
         )
 
     def exec(

@@ -1,4 +1,5 @@
-"""The lab's Postfix instances: mail and backup in np-corp, the ISP relay.
+"""The lab's Postfix instances: mail and backup in np-corp, the ISP relay,
+and the reference mail host in np-net.
 
 Each instance is a separate Postfix (`postfix -c DIR`) with its own
 configuration, queue and data directories under the run directory, started
@@ -70,6 +71,8 @@ INSTANCES = (
         # Postfix writes IPv6 networks with the address in brackets.
         relay_networks=(A.HOTEL_PREFIX_V4, "[2001:db8:1::]/64"),
     ),
+    # A big provider's MX: port 25 with STARTTLS, nothing else.
+    Instance(A.REFERENCE, destinations=("reference.example",)),
 )
 
 # Services every instance needs; master.cf columns are

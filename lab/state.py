@@ -1,4 +1,5 @@
-"""What the running lab was told: mode, family, delay, hosts switched off.
+"""What the running lab was told: mode, family, delay, hosts (or their port
+25) switched off.
 
 Kept as JSON in the run directory, so `python -m lab status` (or a test
 process) sees what an earlier `python -m lab mode ...` set.
@@ -23,6 +24,7 @@ class State:
     family: Family = Family.BOTH
     delay_ms: float = 0.0
     hosts_off: list[str] = field(default_factory=list)
+    port25_off: list[str] = field(default_factory=list)
 
     @classmethod
     def load(cls, path: Path) -> State:
@@ -38,6 +40,8 @@ class State:
             family=Family(raw["family"]),
             delay_ms=float(raw["delay_ms"]),
             hosts_off=sorted(raw["hosts_off"]),
+            # Absent from a state file written before the switch existed.
+            port25_off=sorted(raw.get("port25_off", [])),
         )
 
     def save(self, path: Path) -> None:

@@ -98,6 +98,10 @@ def configure() -> None:
             # accept_dad=0, which only covers addresses the kernel makes).
             batch += [f"address add {cidr} dev {end.name} nodad" for cidr in end.v6]
             batch.append(f"link set {end.name} up")
+    for host in A.LOOPBACK_ADDRESSES:
+        batch = batches[host.namespace]
+        batch += [f"address add {cidr} dev {host.name}" for cidr in host.v4]
+        batch += [f"address add {cidr} dev {host.name} nodad" for cidr in host.v6]
     for route in A.ROUTES:
         # `ip -batch` takes no per-line -4/-6; `ip route` infers the family
         # from the gateway, even for `default`.

@@ -81,10 +81,11 @@ def test_profile_full_probes_the_receiving_side() -> None:
     assert {p.number for p in full.ports} == {25, 587, 465}
 
 
-def test_profile_lab_names_the_isp_relay_and_the_lab_ca() -> None:
+def test_profile_lab_names_a_reference_beyond_the_isp_and_the_lab_ca() -> None:
     lab = load_profile("lab")
 
-    assert lab.references == ("mail.isp.example",)
+    # Not the ISP's relay: it is on the near side of the port-25 block.
+    assert lab.references == ("mx.reference.example",)
     assert lab.cafile == "/run/netprobe-lab/pki/ca.pem"
 
 

@@ -1,4 +1,4 @@
-"""Helpers for the lab's own tests: DNS and SMTP as seen from np-hotel."""
+"""Helpers for the lab's tests: DNS, SMTP and netprobe as seen from np-hotel."""
 
 from __future__ import annotations
 
@@ -15,6 +15,78 @@ from lab.addresses import NAMESPACES
 
 SMTP_SESSION = Path(__file__).with_name("smtp_session.py")
 STATUS = re.compile(r"status: ([A-Z]+)")
+REPO = Path(__file__).resolve().parents[2]
+# How a test drops to an unprivileged user (nobody) inside the hotel: no
+# capabilities, so no raw sockets for the packet stage.
+UNPRIVILEGED = [
+    "setpriv",
+    "--reuid=65534",
+    "--regid=65534",
+    "--clear-groups",
+    "--inh-caps=-all",
+]
+
+Report = dict[str, Any]
+
+
+def check(
+    lab: Lab, domain: str, *extra: str, privileged: bool = True
+) -> tuple[int, Report]:
+    """`netprobe check DOMAIN` on the hotel laptop: exit code and JSON report.
+
+    Unprivileged, it runs as nobody; the repository is put on PYTHONPATH
+    because the working directory is then all it can rely on.
+    """
+    argv = [
+        sys.executable,
+        "-m",
+        "netprobe",
+        "check",
+        domain,
+        "--cafile",
+        str(lab.ca_file),
+        "--no-save",
+        "--format",
+        "json",
+        *extra,
+    ]
+    env = None
+    if not privileged:
+        argv = [*UNPRIVILEGED, *argv]
+        env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONDONTWRITEBYTECODE="1")
+    done = lab.hotel_exec(argv, timeout=60, env=env)
+    assert "Traceback" not in done.stderr
+    report: Report = json.loads(done.stdout)
+    return done.returncode, report
+
+
+def unprivileged_python_problem(lab: Lab) -> str | None:
+    """Why nobody cannot run this interpreter with netprobe, or None if it can.
+
+    The interpreter or the repository may lie under a directory only root
+    can enter (a pyenv in /root, say).
+    """
+    argv = [*UNPRIVILEGED, sys.executable, "-c", "import netprobe.cli"]
+    env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONDONTWRITEBYTECODE="1")
+    done = lab.hotel_exec(argv, timeout=30, env=env)
+    if done.returncode == 0:
+        return None
+    lines = done.stderr.strip().splitlines()
+    return f"{sys.executable} cannot run as nobody: {lines[-1] if lines else '?'}"
+
+
+def finding(report: Report, code: str) -> dict[str, Any]:
+    found: list[dict[str, Any]] = [f for f in report["findings"] if f["code"] == code]
+    assert found, f"no {code} in {[f['code'] for f in report['findings']]}"
+    return found[0]
+
+
+def codes(report: Report) -> set[str]:
+    return {f["code"] for f in report["findings"]}
+
+
+def outcomes(report: Report, port: int) -> dict[str, str]:
+    return {p["address"]: p["outcome"] for p in report["probes"] if p["port"] == port}
 
 
 @dataclass(frozen=True)

@@ -7,50 +7,12 @@ command as a user would, in np-hotel, and reads its JSON report.
 
 from __future__ import annotations
 
-import json
-import sys
-from typing import Any
-
 import pytest
 
 from lab import Lab, Mode
+from tests.lab.lab_checks import Report, check, codes, finding, outcomes
 
 pytestmark = pytest.mark.network
-
-Report = dict[str, Any]
-
-
-def check(lab: Lab, domain: str, *extra: str) -> tuple[int, Report]:
-    argv = [
-        sys.executable,
-        "-m",
-        "netprobe",
-        "check",
-        domain,
-        "--cafile",
-        str(lab.ca_file),
-        "--no-save",
-        "--format",
-        "json",
-        *extra,
-    ]
-    done = lab.hotel_exec(argv, timeout=60)
-    assert "Traceback" not in done.stderr
-    return done.returncode, json.loads(done.stdout)
-
-
-def finding(report: Report, code: str) -> dict[str, Any]:
-    found: list[dict[str, Any]] = [f for f in report["findings"] if f["code"] == code]
-    assert found, f"no {code} in {[f['code'] for f in report['findings']]}"
-    return found[0]
-
-
-def codes(report: Report) -> set[str]:
-    return {f["code"] for f in report["findings"]}
-
-
-def outcomes(report: Report, port: int) -> dict[str, str]:
-    return {p["address"]: p["outcome"] for p in report["probes"] if p["port"] == port}
 
 
 def best_advice(report: Report) -> tuple[str, int, str, bool]:

@@ -35,6 +35,38 @@ def test_switched_off_host_is_silent_on_every_port(
     assert lab_reset.hotel_connect(address, port, timeout=1).outcome == "timeout"
 
 
+@pytest.mark.parametrize("address", ["203.0.113.40", "2001:db8:4::40"])
+def test_switched_off_reference_is_silent_and_the_exchanges_answer(
+    lab_reset: Lab, address: str
+) -> None:
+    lab_reset.host("reference", up=False)
+
+    assert lab_reset.hotel_connect(address, 25, timeout=1).outcome == "timeout"
+    assert lab_reset.hotel_connect("203.0.113.25", 25).outcome == "open"
+    assert lab_reset.status().hosts_off == ("reference",)
+
+
+@pytest.mark.parametrize("address", ["203.0.113.25", "2001:db8:3::25"])
+def test_port25_switched_off_silences_25_alone(lab_reset: Lab, address: str) -> None:
+    lab_reset.port25("mail", up=False)
+
+    assert lab_reset.hotel_connect(address, 25, timeout=1).outcome == "timeout"
+    assert lab_reset.hotel_connect(address, 587).outcome == "open"
+    assert lab_reset.hotel_connect("203.0.113.26", 25).outcome == "open"
+    assert lab_reset.status().port25_off == ("mail",)
+
+
+def test_port25_comes_back_on_reset(lab_reset: Lab) -> None:
+    lab_reset.port25("mail", up=False)
+    lab_reset.host("reference", up=False)
+
+    lab_reset.reset()
+
+    assert lab_reset.hotel_connect("203.0.113.25", 25).outcome == "open"
+    assert lab_reset.hotel_connect("203.0.113.40", 25).outcome == "open"
+    assert (lab_reset.status().hosts_off, lab_reset.status().port25_off) == ((), ())
+
+
 def test_switching_one_host_off_leaves_the_other(lab_reset: Lab) -> None:
     lab_reset.host("mail", up=False)
 
@@ -84,4 +116,18 @@ def test_hotel_is_three_router_hops_from_corp(lab_net: Lab) -> None:
     )
     assert "Time to live exceeded" in short.stdout
     assert "203.0.113.2" in short.stdout
+    assert enough.returncode == 0
+
+
+def test_reference_is_beyond_the_isp_two_hops_away(lab_net: Lab) -> None:
+    require_lab(test_tools=True)
+    # TTL 1 dies at the ISP router, TTL 2 reaches np-net, where it lives.
+    short = lab_net.hotel_exec(
+        ["ping", "-n", "-c", "1", "-t", "1", "-W", "2", "203.0.113.40"]
+    )
+    enough = lab_net.hotel_exec(
+        ["ping", "-n", "-c", "1", "-t", "2", "-W", "2", "203.0.113.40"]
+    )
+    assert "Time to live exceeded" in short.stdout
+    assert "198.51.100.1" in short.stdout
     assert enough.returncode == 0

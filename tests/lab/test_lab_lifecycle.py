@@ -55,6 +55,7 @@ def test_status_lists_namespaces_processes_mode_and_delay(lab_reset: Lab) -> Non
     assert any(line.startswith("process postfix-mail: pid ") for line in lines)
     assert "port-25 mode: drop (family ipv4)" in lines
     assert "isp-net one-way delay: 20 ms" in lines
+    assert "port 25 off: none" in lines
 
 
 def test_down_removes_everything(restore: Lab) -> None:

@@ -10,6 +10,9 @@ pytestmark = pytest.mark.network
 
 MAIL_V4 = "203.0.113.25"
 MAIL_V6 = "2001:db8:3::25"
+# The reference mail host in np-net, beyond the ISP: the policy is the same.
+REFERENCE_V4 = "203.0.113.40"
+REFERENCE_V6 = "2001:db8:4::40"
 # Long enough for IPv6's admin-prohibited, which Linux reports only after
 # the first SYN retransmission (about 1 s), short enough for `drop`.
 CONNECT_TIMEOUT = 2.5
@@ -52,7 +55,25 @@ def test_redirect_lands_on_the_isp_relay(lab_reset: Lab, address: str) -> None:
     assert seen.greeting.startswith("220 mail.isp.example ESMTP")
 
 
-@pytest.mark.parametrize("address", ["203.0.113.26", "2001:db8:3::26"])
+@pytest.mark.parametrize(("mode", "address"), sorted(EXPECTED))
+def test_mode_treats_the_reference_host_like_any_other_destination(
+    lab_reset: Lab, mode: Mode, address: str
+) -> None:
+    reference = REFERENCE_V4 if address == MAIL_V4 else REFERENCE_V6
+    lab_reset.set_mode(mode)
+
+    seen = lab_reset.hotel_connect(reference, 25, timeout=CONNECT_TIMEOUT)
+
+    assert seen.outcome == EXPECTED[mode, address]
+    if mode is Mode.NONE:
+        assert seen.greeting.startswith("220 mx.reference.example ESMTP")
+    if mode is Mode.REDIRECT:
+        assert seen.greeting.startswith("220 mail.isp.example ESMTP")
+
+
+@pytest.mark.parametrize(
+    "address", ["203.0.113.26", "2001:db8:3::26", REFERENCE_V4, REFERENCE_V6]
+)
 def test_block_covers_every_destination(lab_reset: Lab, address: str) -> None:
     lab_reset.set_mode(Mode.RESET)
 

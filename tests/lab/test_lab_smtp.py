@@ -13,6 +13,7 @@ pytestmark = pytest.mark.network
 MAIL = "mail.whaler.example"
 BACKUP = "backup.whaler.example"
 RELAY = "mail.isp.example"
+REFERENCE = "mx.reference.example"
 LOGIN = [SUBMISSION_USER, SUBMISSION_PASSWORD]
 
 
@@ -31,6 +32,8 @@ def lab(lab_net: Lab) -> Lab:
         ("2001:db8:3::26", BACKUP),
         ("198.51.100.1", RELAY),
         ("2001:db8:1::1", RELAY),
+        ("203.0.113.40", REFERENCE),
+        ("2001:db8:4::40", REFERENCE),
     ],
 )
 def test_port_25_greets_with_own_name_and_offers_starttls(
@@ -96,8 +99,11 @@ def test_certificate_fails_without_the_lab_ca(lab: Lab) -> None:
 
 
 @pytest.mark.parametrize("port", [587, 465])
-def test_backup_has_no_submission_ports(lab: Lab, port: int) -> None:
-    assert lab.hotel_connect("203.0.113.26", port).outcome == "ECONNREFUSED"
+@pytest.mark.parametrize("address", ["203.0.113.26", "203.0.113.40"])
+def test_backup_and_reference_have_no_submission_ports(
+    lab: Lab, address: str, port: int
+) -> None:
+    assert lab.hotel_connect(address, port).outcome == "ECONNREFUSED"
 
 
 def test_swaks_sees_starttls_on_25(lab: Lab) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
 import ssl
 import struct
@@ -11,8 +13,10 @@ import pytest
 
 from lab import Family, Mode, dns, firewall, forwarder, pki, postfix, prerequisites
 from lab import __main__ as cli
-from lab.addresses import BACKUP, MAIL
+from lab import addresses as A
+from lab.addresses import BACKUP, MAIL, REFERENCE
 from lab.servfail import answer
+from lab.state import State
 
 
 @pytest.mark.parametrize(
@@ -73,6 +77,59 @@ def test_switched_off_host_drops_both_addresses() -> None:
     assert BACKUP.v4 not in rules
 
 
+def test_port25_switch_drops_port_25_of_both_addresses_only() -> None:
+    rules = firewall.hosts_ruleset([], [MAIL])
+
+    assert "ip daddr 203.0.113.25 tcp dport 25 drop" in rules
+    assert "ip6 daddr 2001:db8:3::25 tcp dport 25 drop" in rules
+    assert "ip daddr 203.0.113.25 drop" not in rules
+    assert "port 25 switched off: mail" in rules
+
+
+def test_host_switches_load_each_host_where_it_lives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded: dict[str, str] = {}
+    monkeypatch.setattr(
+        firewall, "_load", lambda _, ns, ruleset: loaded.__setitem__(ns, ruleset)
+    )
+
+    firewall.apply_hosts(tmp_path, [REFERENCE], [MAIL])
+
+    assert sorted(loaded) == ["np-corp", "np-net"]
+    assert "ip daddr 203.0.113.40 drop" in loaded["np-net"]
+    assert "203.0.113.25" not in loaded["np-net"]
+    assert "ip daddr 203.0.113.25 tcp dport 25 drop" in loaded["np-corp"]
+    assert "203.0.113.40" not in loaded["np-corp"]
+
+
+def test_reference_addresses_lie_beyond_the_isp_on_no_link() -> None:
+    links = [
+        ipaddress.ip_interface(cidr).network
+        for link in (A.HOTEL_ISP, A.ISP_NET, A.NET_CORP)
+        for end in (link.a, link.b)
+        for cidr in (*end.v4, *end.v6)
+    ]
+    v4, v6 = (ipaddress.ip_address(a) for a in (REFERENCE.v4, REFERENCE.v6))
+
+    assert REFERENCE.namespace == A.NET
+    assert not any(address in net for net in links for address in (v4, v6))
+    assert v4 in ipaddress.ip_network("203.0.113.32/28")
+    assert REFERENCE.key in A.SWITCHABLE
+
+
+def test_state_saved_before_the_port25_switch_loads_with_none_off(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "state.json"
+    old = {"mode": "drop", "family": "both", "delay_ms": 0, "hosts_off": ["mail"]}
+    path.write_text(json.dumps(old))
+
+    state = State.load(path)
+
+    assert (state.hosts_off, state.port25_off) == (["mail"], [])
+
+
 def test_dnsmasq_config_keeps_example_local_and_forwards_failing_zones() -> None:
     config = dns.config(Path("/run/x")).splitlines()
 
@@ -87,18 +144,42 @@ def test_dnsmasq_config_keeps_example_local_and_forwards_failing_zones() -> None
     assert first_25.startswith("host-record=mail.whaler.example,")
 
 
+def test_dnsmasq_config_has_the_reference_mx_and_its_addresses() -> None:
+    config = dns.config(Path("/run/x")).splitlines()
+
+    assert "mx-host=reference.example,mx.reference.example,10" in config
+    assert "host-record=mx.reference.example,203.0.113.40,2001:db8:4::40" in config
+
+
 def test_only_mail_offers_submission() -> None:
-    mail, backup, relay = postfix.INSTANCES
+    mail, backup, relay, reference = postfix.INSTANCES
 
     assert "587 " in postfix.master_cf(mail)
     assert "smtpd_tls_wrappermode=yes" in postfix.master_cf(mail)
     assert "587 " not in postfix.master_cf(backup)
     assert "465 " not in postfix.master_cf(relay)
+    assert "587 " not in postfix.master_cf(reference)
+    assert "465 " not in postfix.master_cf(reference)
+
+
+def test_reference_instance_greets_as_itself_on_its_own_addresses(
+    tmp_path: Path,
+) -> None:
+    credential = pki.Credential(tmp_path / "c.pem", tmp_path / "c.key")
+    reference = postfix.INSTANCES[-1]
+
+    main_cf = postfix.main_cf(tmp_path, reference, tmp_path / "ca.pem", credential)
+
+    assert reference.exchange is REFERENCE
+    assert "myhostname = mx.reference.example" in main_cf
+    assert "inet_interfaces = 203.0.113.40, [2001:db8:4::40]" in main_cf
+    assert "smtpd_tls_security_level = may" in main_cf
+    assert "mydestination = reference.example" in main_cf
 
 
 def test_only_the_isp_relay_relays_for_the_hotel(tmp_path: Path) -> None:
     credential = pki.Credential(tmp_path / "c.pem", tmp_path / "c.key")
-    mail, _, relay = postfix.INSTANCES
+    mail, _, relay, _ = postfix.INSTANCES
 
     relay_cf = postfix.main_cf(tmp_path, relay, tmp_path / "ca.pem", credential)
     mail_cf = postfix.main_cf(tmp_path, mail, tmp_path / "ca.pem", credential)
