@@ -136,6 +136,19 @@ def _beyond(control: ProbeResult, failing: Sequence[ProbeResult]) -> bool:
     return evidence.distance(reply.ttl) > stop.distance
 
 
+def _reference_up(
+    reference: ProbeResult, results: Sequence[ProbeResult], hop: Hop | None
+) -> bool:
+    """Whether a reference whose port 25 failed is otherwise shown alive."""
+    if any(
+        _alive(o)
+        for o in results
+        if o.spec.address == reference.spec.address and o is not reference
+    ):
+        return True
+    return hop is not None and reference.hop is not None and reference.hop == hop
+
+
 def _families(results: Iterable[ProbeResult | MailboxResult]) -> tuple[Family, ...]:
     present = {r.spec.family for r in results}
     return tuple(f for f in Family if f in present)
@@ -389,8 +402,15 @@ def _port25_findings(results: Sequence[ProbeResult]) -> list[Finding]:
     resets = [r for r in blocked if r.outcome is Outcome.REFUSED]
     forged = _forged(resets)
     hop = _common_hop(r for r in blocked if HOW[r.outcome] == how)
+    # A reference speaks for the network only if it is shown to be up: it
+    # answered on another port, or its port 25 stops where the exchanges'
+    # does. A reference that is simply down proves nothing.
     references = sorted(
-        {r.spec.host for r in blocked if Role.REFERENCE in r.spec.roles}
+        {
+            r.spec.host
+            for r in blocked
+            if Role.REFERENCE in r.spec.roles and _reference_up(r, results, hop)
+        }
     )
 
     if resets and len(resets) == len(blocked) and forged is False:

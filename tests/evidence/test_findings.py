@@ -458,6 +458,23 @@ def test_reference_targets_failing_on_25_too_make_it_this_network() -> None:
     assert blocked.confidence is Confidence.HIGH
 
 
+def test_reference_silent_on_every_port_is_not_cited_as_proof() -> None:
+    # A reference that is simply down fails on 25 like everything else;
+    # it says nothing about this network.
+    observations = [
+        failed(spec(MAIL_V4, 25), "timeout"),
+        failed(spec(MAIL_V4, 587), "ECONNREFUSED", errno.ECONNREFUSED),
+        failed(spec(REFERENCE_V4, 25, REFERENCE, Role.REFERENCE), "timeout"),
+        failed(spec(REFERENCE_V4, 587, REFERENCE, Role.REFERENCE), "timeout"),
+    ]
+    resolution = whaler(MAIL_V4, references=(Host(REFERENCE, (REFERENCE_V4,)),))
+
+    blocked = the("port25_blocked", check(observations, resolution=resolution))
+
+    assert "Reference targets" not in blocked.summary
+    assert blocked.confidence is Confidence.MEDIUM
+
+
 def test_exchange_failing_on_25_while_a_reference_answers_is_not_a_block() -> None:
     observations = [
         failed(spec(MAIL_V4, 25), "timeout"),
