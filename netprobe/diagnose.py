@@ -127,13 +127,19 @@ def _beyond(control: ProbeResult, failing: Sequence[ProbeResult]) -> bool:
     Only the packet evidence knows distances; without it the control is
     taken at its word.
     """
-    stop = _common_hop(failing)
+    stop = _common_hop(r for r in failing if r.spec.family is control.spec.family)
     reply = control.packets.reply if control.packets else None
     if stop is None or stop.distance is None or reply is None:
         return True
     if reply.answer is not Answer.SYN_ACK or reply.ttl is None:
         return True
-    return evidence.distance(reply.ttl) > stop.distance
+    # "stop" is the last router that answered a traceroute: the filter is
+    # that router or the next one. A control at that distance is beyond it
+    # unless it is that very router (a relay run on the ISP's border).
+    far = evidence.distance(reply.ttl)
+    return far > stop.distance or (
+        far == stop.distance and control.spec.address != stop.address
+    )
 
 
 def _reference_up(
