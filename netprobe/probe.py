@@ -33,7 +33,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from netprobe import certs
 from netprobe.model import Observation, ProbeSpec, TlsInfo
@@ -76,6 +76,8 @@ def map_os_error(exc: BaseException) -> tuple[str, int | None]:
 # Linux resends an unanswered SYN after one second: RFC 6298 2.1's initial
 # retransmission timeout (TCP_TIMEOUT_INIT in the kernel).
 SYN_RETRY = 1.0
+# When an ICMPv6 error for a SYN reaches the socket: at that first resend.
+ICMP6_SETTLE = SYN_RETRY + 0.25
 
 
 @dataclass
@@ -106,23 +108,55 @@ class RoundTrips:
             rtt = max(self.by_address.values())
         return rtt
 
-    def silent_limit(self, address: str, timeouts: Timeouts) -> float:
-        """How long a silent connection to ``address`` is worth waiting for.
+    def resend_after(self, address: str, timeouts: Timeouts) -> float | None:
+        """When a silent connection gets a second SYN of netprobe's own.
 
-        Silence is judged from the resent SYN: one lost SYN must not read
-        as a filter, so the resent one gets its own ``filtered_rtt_multiple``
-        round trips to be answered in.
+        Linux resends a SYN only after a second (RFC 6298 2.1); once the
+        path is measured, a fresh connection after ``filtered_rtt_multiple``
+        round trips does the same job sooner, so one SYN lost on Wi-Fi still
+        cannot pass for a filter. ``None`` while nothing has answered.
         """
         rtt = self.path(address)
         if rtt is None:
+            return None
+        return max(timeouts.filtered_floor / 2, timeouts.filtered_rtt_multiple * rtt)
+
+    def silent_limit(self, address: str, timeouts: Timeouts) -> float:
+        """How long a silent connection to ``address`` is worth waiting for.
+
+        Silence is judged from the second SYN (``resend_after``): it gets
+        its own ``filtered_rtt_multiple`` round trips to be answered in,
+        never less than ``filtered_floor`` in all, never more than the
+        ``connect`` ceiling, which alone applies while nothing has answered.
+        """
+        rtt = self.path(address)
+        resend = self.resend_after(address, timeouts)
+        if rtt is None or resend is None:
             return timeouts.connect
         limit = max(
-            timeouts.filtered_floor, SYN_RETRY + timeouts.filtered_rtt_multiple * rtt
+            timeouts.filtered_floor, resend + timeouts.filtered_rtt_multiple * rtt
         )
         return min(limit, timeouts.connect)
 
     async def wait_changed(self) -> None:
         await self._changed.wait()
+
+
+_Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+def _cancel_others(
+    attempts: dict[asyncio.Future[_Stream], float], keep: asyncio.Future[_Stream] | None
+) -> None:
+    """Stop the connection attempts other than ``keep``: cancel the pending
+    ones, close any that connected too (the second SYN may win both)."""
+    for attempt in attempts:
+        if attempt is keep:
+            continue
+        if not attempt.done():
+            attempt.cancel()
+        elif keep is not None and not attempt.cancelled() and not attempt.exception():
+            attempt.result()[1].close()
 
 
 class ConnectWatcher(Protocol):
@@ -353,27 +387,38 @@ class Prober:
         if self._watcher is not None and spec is not None:
             self._watcher.connect_started(spec)
         started = time.monotonic()
-        attempt = asyncio.ensure_future(asyncio.open_connection(address, port))
+        attempts = {self._attempt(address, port): started}
         try:
             while True:
                 waited = time.monotonic() - started
-                limit = self.round_trips.silent_limit(address, self._timeouts)
+                limit = self._silent_limit(address)
                 if waited >= limit:
                     if spec is not None:
                         self._connect_done(spec, connected=False)
                     return TimeoutError(f"no answer within {waited:.1f} s")
+                wake = limit - waited
+                resend = self.round_trips.resend_after(address, self._timeouts)
+                if resend is not None and len(attempts) == 1:
+                    if waited >= resend:
+                        log.debug("probe.resend host=%s port=%s", address, port)
+                        attempts[self._attempt(address, port)] = time.monotonic()
+                        continue
+                    wake = min(wake, resend - waited)
                 changed = asyncio.ensure_future(self.round_trips.wait_changed())
+                waiting: set[asyncio.Future[Any]] = {*attempts, changed}
                 done, _ = await asyncio.wait(
-                    {attempt, changed},
-                    timeout=limit - waited,
+                    waiting,
+                    timeout=wake,
                     return_when=asyncio.FIRST_COMPLETED,
                 )
                 changed.cancel()
-                if attempt in done:
+                answered_first = [a for a in attempts if a in done]
+                if answered_first:
+                    attempt = answered_first[0]
                     break
         finally:
-            if not attempt.done():
-                attempt.cancel()
+            _cancel_others(attempts, keep=None)
+        _cancel_others(attempts, keep=attempt)
         exc = attempt.exception()
         # A SYN-ACK and a RST are both answers from the path: either one
         # measures its round trip. An ICMP error may come from any router.
@@ -381,10 +426,25 @@ class Prober:
             isinstance(exc, OSError) and exc.errno == errno.ECONNREFUSED
         )
         if answered:
-            self.round_trips.record(address, time.monotonic() - started)
+            self.round_trips.record(address, time.monotonic() - attempts[attempt])
         if spec is not None:
             self._connect_done(spec, connected=exc is None)
         return exc if exc is not None else attempt.result()
+
+    def _silent_limit(self, address: str) -> float:
+        limit = self.round_trips.silent_limit(address, self._timeouts)
+        if ":" in address and self._watcher is None:
+            # Linux hands an ICMPv6 error (admin-prohibited among them) to a
+            # connecting socket only when the SYN's first retransmission
+            # timer fires (seen in the lab: EACCES after 1.02 s). Without
+            # the packet stage to see the ICMPv6 itself, wait that long, or
+            # "prohibited" would read as "filtered".
+            limit = max(limit, min(ICMP6_SETTLE, self._timeouts.connect))
+        return limit
+
+    @staticmethod
+    def _attempt(address: str, port: int) -> asyncio.Future[_Stream]:
+        return asyncio.ensure_future(asyncio.open_connection(address, port))
 
     def _connect_done(self, spec: ProbeSpec, connected: bool) -> None:
         if self._watcher is not None:

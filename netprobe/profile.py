@@ -25,10 +25,11 @@ class Timeouts:
     """Seconds to wait at each step (RFC 5321 4.5.3.2 for the SMTP ones).
 
     ``connect`` is the ceiling for a silent SYN. Once other connections have
-    answered, a silent one is called filtered when the SYN Linux resends
-    after one second has had ``filtered_rtt_multiple`` round trips of the
-    slowest path seen to be answered, and never before ``filtered_floor``
-    (room for the kernel's timer slack on a short path). See
+    answered, a silent one gets a second SYN of netprobe's own after
+    ``filtered_rtt_multiple`` round trips of the slowest path seen (sooner
+    than Linux's one-second resend), and is called filtered when that one
+    too has had as many round trips to be answered in; never before
+    ``filtered_floor`` (room for timer slack and a jittery first hop). See
     ``probe.RoundTrips``.
 
     The packet stage waits for the replies to its own SYNs in the same
@@ -38,14 +39,14 @@ class Timeouts:
     """
 
     connect: float = 10.0
-    filtered_floor: float = 1.25
+    filtered_floor: float = 0.5
     filtered_rtt_multiple: float = 4.0
     # RFC 5321 asks for 5 minutes; no user waits that long, and servers that
     # delay on purpose (tarpits) rarely exceed 30 s.
     greeting: float = 30.0
     command: float = 10.0
     tls: float = 10.0
-    packet_floor: float = 0.5
+    packet_floor: float = 0.25
     packet_rtt_multiple: float = 4.0
     packets: float = 3.0
 

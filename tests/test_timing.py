@@ -9,7 +9,7 @@ import pytest
 
 from netprobe.classify import classify
 from netprobe.model import Family, Outcome, ProbeSpec, Role, Service
-from netprobe.probe import SYN_RETRY, Prober, RoundTrips
+from netprobe.probe import Prober, RoundTrips
 from netprobe.profile import Profile, Timeouts
 from tests.support.smtpserver import ScriptedServer, greet_then
 
@@ -17,17 +17,18 @@ TIMEOUTS = Timeouts()
 
 
 @pytest.mark.parametrize("rtt", [0.0005, 0.05, 0.3, 0.45, 0.6])
-def test_silent_limit_gives_the_resent_syn_its_own_round_trips(rtt: float) -> None:
+def test_silent_limit_gives_the_second_syn_its_own_round_trips(rtt: float) -> None:
     trips = RoundTrips()
     trips.record("203.0.113.25", rtt)
+    multiple = TIMEOUTS.filtered_rtt_multiple
 
-    limit = trips.silent_limit("203.0.113.25", TIMEOUTS)
+    resend = trips.resend_after("203.0.113.25", TIMEOUTS)
+    limit = trips.silent_limit("203.0.113.25", Timeouts(connect=60.0))
 
-    assert limit >= SYN_RETRY + TIMEOUTS.filtered_rtt_multiple * rtt
+    assert resend is not None
+    assert resend == pytest.approx(max(TIMEOUTS.filtered_floor / 2, multiple * rtt))
+    assert limit >= resend + multiple * rtt
     assert limit >= TIMEOUTS.filtered_floor
-    assert limit == pytest.approx(
-        max(TIMEOUTS.filtered_floor, SYN_RETRY + TIMEOUTS.filtered_rtt_multiple * rtt)
-    )
 
 
 def test_silent_limit_on_a_short_path_is_the_floor() -> None:
@@ -35,6 +36,11 @@ def test_silent_limit_on_a_short_path_is_the_floor() -> None:
     trips.record("203.0.113.25", 0.0003)
 
     assert trips.silent_limit("203.0.113.25", TIMEOUTS) == TIMEOUTS.filtered_floor
+
+
+def test_silent_port_without_any_answer_gets_no_early_resend() -> None:
+    # Nothing measured yet: only the kernel's own resend, and the ceiling.
+    assert RoundTrips().resend_after("203.0.113.25", TIMEOUTS) is None
 
 
 def test_silent_limit_never_exceeds_the_ceiling() -> None:
@@ -65,7 +71,7 @@ def test_unmeasured_address_is_given_the_slowest_path_measured() -> None:
     trips.record("192.0.2.25", 0.3)
 
     assert trips.path("198.51.100.25") == 0.3
-    assert trips.silent_limit("198.51.100.25", TIMEOUTS) == pytest.approx(2.2)
+    assert trips.silent_limit("198.51.100.25", TIMEOUTS) == pytest.approx(2.4)
 
 
 def test_record_wakes_waiters_even_when_it_keeps_nothing() -> None:
