@@ -33,6 +33,7 @@ from tabulate import tabulate
 
 from lab import Lab
 from lab.addresses import MAIL_V4, RESOLVER_V4
+from netprobe.profile import Timeouts
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,8 @@ EXCHANGES = ("mail.whaler.example", "backup.whaler.example")
 PROBE_ROUND_TRIPS = 7
 # MX (with SRV and the usual names alongside), then A/AAAA of the exchanges.
 DNS_ROUND_TRIPS = 2
-# What a silent port costs at least: profile.Timeouts.filtered_floor.
-FILTERED_FLOOR = 1.5
+# What a silent port costs at least: netprobe's own filtered floor.
+FILTERED_FLOOR = Timeouts().filtered_floor
 
 
 @dataclass(frozen=True)
