@@ -142,6 +142,30 @@ class RoundTrips:
         await self._changed.wait()
 
 
+async def read_chunk(
+    reader: asyncio.StreamReader, step: str, deadline: float, timeout: float, what: str
+) -> bytes:
+    """One read towards a reply (or line) due by ``deadline``.
+
+    The deadline is the whole reply's, so that a server dripping a byte at a
+    time cannot stretch a read past it; ``timeout`` and ``what`` only word
+    the error. An empty read is the server closing the connection.
+    """
+    late = StepError(step, f"no complete {what} within {timeout:g} s")
+    remaining = deadline - asyncio.get_running_loop().time()
+    if remaining <= 0:
+        raise late
+    try:
+        data = await asyncio.wait_for(reader.read(_READ_CHUNK), remaining)
+    except TimeoutError:
+        raise late from None
+    except OSError as exc:
+        raise StepError(step, map_os_error(exc)[0]) from None
+    if not data:
+        raise StepError(step, "the server closed the connection")
+    return data
+
+
 _Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
 
@@ -183,24 +207,9 @@ class _Session:
         self._ready: deque[Reply] = deque()
 
     async def read_reply(self, step: str, timeout: float) -> Reply:
-        # One deadline for the whole reply, so that a server dripping a byte
-        # at a time cannot stretch a read past it.
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = asyncio.get_running_loop().time() + timeout
         while not self._ready:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise StepError(step, f"no complete reply within {timeout:g} s")
-            try:
-                data = await asyncio.wait_for(self.reader.read(_READ_CHUNK), remaining)
-            except TimeoutError:
-                raise StepError(
-                    step, f"no complete reply within {timeout:g} s"
-                ) from None
-            except OSError as exc:
-                raise StepError(step, map_os_error(exc)[0]) from None
-            if not data:
-                raise StepError(step, "the server closed the connection")
+            data = await read_chunk(self.reader, step, deadline, timeout, "reply")
             try:
                 self._ready.extend(self._parser.feed(data))
             except ReplyError as exc:

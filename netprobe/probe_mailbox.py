@@ -33,6 +33,7 @@ from netprobe.probe import (
     StepError,
     local_address,
     map_os_error,
+    read_chunk,
     tls_failure,
     tls_info,
 )
@@ -40,7 +41,6 @@ from netprobe.profile import Timeouts
 
 log = logging.getLogger(__name__)
 
-_READ_CHUNK = 4096
 # LOGOUT and QUIT are courtesies; do not wait long for their replies.
 _GOODBYE_WAIT = 1.0
 
@@ -57,22 +57,9 @@ class _Lines:
         self._ready: deque[str] = deque()
 
     async def read(self, step: str, timeout: float) -> str:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = asyncio.get_running_loop().time() + timeout
         while not self._ready:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise StepError(step, f"no complete line within {timeout:g} s")
-            try:
-                data = await asyncio.wait_for(self.reader.read(_READ_CHUNK), remaining)
-            except TimeoutError:
-                raise StepError(
-                    step, f"no complete line within {timeout:g} s"
-                ) from None
-            except OSError as exc:
-                raise StepError(step, map_os_error(exc)[0]) from None
-            if not data:
-                raise StepError(step, "the server closed the connection")
+            data = await read_chunk(self.reader, step, deadline, timeout, "line")
             try:
                 self._ready.extend(self._parser.feed(data))
             except ProtocolError as exc:
