@@ -7,6 +7,8 @@ command as a user would, in np-hotel, and reads its JSON report.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from lab import Lab, Mode
@@ -182,3 +184,40 @@ def test_check_v4only_exchange_is_probed_over_ipv4(lab_net: Lab) -> None:
     assert {
         p["family"] for p in report["probes"] if p["host"] == "mx.v4only.example"
     } == {"ipv4"}
+
+
+# Drops every other SYN to mail's 587 over IPv4: the probe's first SYN is
+# lost, as on a lossy Wi-Fi, and the next one to that port gets through.
+LOSSY_587 = """
+table inet netprobe_test_loss {
+    chain forward {
+        type filter hook forward priority -10; policy accept;
+        ip daddr 203.0.113.25 tcp dport 587 tcp flags & (syn | ack) == syn \\
+            numgen inc mod 2 == 0 drop
+    }
+}
+"""
+
+
+@pytest.fixture
+def lossy_587(lab_reset: Lab) -> Iterator[Lab]:
+    lab_reset.exec("np-isp", ["nft", "-f", "-"], input=LOSSY_587, check=True)
+    lab_reset.exec("np-isp", ["conntrack", "-F"])
+    yield lab_reset
+    lab_reset.exec("np-isp", ["nft", "delete", "table", "inet", "netprobe_test_loss"])
+
+
+def test_check_one_lost_syn_is_not_a_filter(lossy_587: Lab) -> None:
+    # The silent limit on this short path (0.5 s) is shorter than Linux's
+    # one-second SYN resend: only netprobe's own second SYN saves the probe
+    # from being called filtered.
+    _, report = check(lossy_587, "whaler.example", "-4", "--no-packets")
+
+    [probe] = [
+        p
+        for p in report["probes"]
+        if p["address"] == "203.0.113.25" and p["port"] == 587
+    ]
+    assert probe["outcome"] == "open"
+    assert probe["evidence"]["timings"]["connect"] < 1.0
+    assert "submission_blocked" not in codes(report)
