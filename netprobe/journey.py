@@ -296,8 +296,9 @@ def _from_names(line: ReceivedLine) -> set[str]:
 _HALF_HOUR = 1800
 
 
-def _describe_span(seconds: float) -> str:
-    sign = "-" if seconds < 0 else ""
+def describe_span(seconds: float, plus: str = "") -> str:
+    """A duration in words: ``4 min 48 s``; ``plus`` marks a positive one."""
+    sign = "-" if seconds < 0 else plus
     rest = int(abs(seconds))
     days, rest = divmod(rest, 86400)
     hours, rest = divmod(rest, 3600)
@@ -325,7 +326,7 @@ def _delay(
         return None, DelayFlag.ZONE_UNKNOWN, f"zone unknown in {which}"
     delta = line.date - previous.date
     seconds = delta.total_seconds()
-    span = _describe_span(seconds)
+    span = describe_span(seconds)
     whole_half_hours = abs(seconds) >= _HALF_HOUR and abs(seconds) % _HALF_HOUR == 0
     if whole_half_hours:
         note = (

@@ -25,6 +25,7 @@ from netprobe.journey import (
     LinkStatus,
     Submission,
     Trust,
+    describe_span,
 )
 from netprobe.received import LineKind, ReceivedLine
 
@@ -78,19 +79,7 @@ def _when(line: ReceivedLine) -> str:
 
 
 def _span(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    sign = "-" if seconds < 0 else "+"
-    rest = abs(seconds)
-    days, rest = divmod(rest, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{sign}{days} d {hours} h"
-    if hours:
-        return f"{sign}{hours} h {minutes:02d} min"
-    if minutes:
-        return f"{sign}{minutes} min {secs:02d} s"
-    return f"{sign}{secs} s"
+    return describe_span(int(delta.total_seconds()), plus="+")
 
 
 def _delay_cell(hop: Hop) -> str:

@@ -14,20 +14,9 @@ from netprobe.cli import app
 from tests.support.dnsserver import ZoneServer
 from tests.support.pki import MailCA
 from tests.support.smtpserver import free_port, mail_host
+from tests.support.world import ZONE
 
 runner = CliRunner()
-
-ZONE = """
-$TTL 60
-example. IN SOA ns.example. admin.example. 1 60 60 60 60
-ok.example. IN MX 10 mail.ok.example.
-mail.ok.example. IN A 127.0.0.4
-partial.example. IN MX 10 gone.partial.example.
-partial.example. IN MX 20 mail.ok.example.
-gone.partial.example. IN A 127.0.0.5
-dead.example. IN MX 10 gone.partial.example.
-nullmx.example. IN MX 0 .
-"""
 
 
 @pytest.fixture(scope="module")
